@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { isObject, type Json } from './context';
 import type { AmsCore } from './core';
@@ -74,7 +74,10 @@ export interface SeedReport {
   accounts: Array<{ id: string; resources: Record<string, number>; generated?: GenerateReport }>;
 }
 
-const SAMPLE_DIR = join(__dirname, 'media');
+// Beside this file in the sources; from dist/, back in the sources (tsc does not copy media).
+const SAMPLE_DIR = [join(__dirname, 'media'), join(__dirname, '..', '..', '..', 'emulators', 'ams', 'media')].find(
+  (dir) => existsSync(join(dir, 'sample.ism')),
+) ?? join(__dirname, 'media');
 let sampleFiles: Array<{ name: string; data: Buffer }> | undefined;
 
 /** The committed sample encoded asset (see media/README.md). */
