@@ -16,7 +16,8 @@ function arg(name: string): string | undefined {
 async function main(): Promise<void> {
   const portText = arg('port');
   const port = portText === undefined ? 0 : Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${portText}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got ${portText}`);
   const seedFile = arg('seed');
   const seed = seedFile ? JSON.parse(readFileSync(seedFile, 'utf8')) : undefined;
   let azurite: AzuriteHandle | undefined;

@@ -75,9 +75,10 @@ export interface SeedReport {
 }
 
 // Beside this file in the sources; from dist/, back in the sources (tsc does not copy media).
-const SAMPLE_DIR = [join(__dirname, 'media'), join(__dirname, '..', '..', '..', 'emulators', 'ams', 'media')].find(
-  (dir) => existsSync(join(dir, 'sample.ism')),
-) ?? join(__dirname, 'media');
+const SAMPLE_DIR =
+  [join(__dirname, 'media'), join(__dirname, '..', '..', '..', 'emulators', 'ams', 'media')].find(
+    (dir) => existsSync(join(dir, 'sample.ism')),
+  ) ?? join(__dirname, 'media');
 let sampleFiles: Array<{ name: string; data: Buffer }> | undefined;
 
 /** The committed sample encoded asset (see media/README.md). */

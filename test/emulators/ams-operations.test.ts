@@ -132,7 +132,7 @@ test('content key policies hide secrets on GET and reveal them with getPolicyPro
     ],
   });
   const got = await client.contentKeyPolicies.get(RG, ACCOUNT, 'aes');
-  const restriction = got.options[0]!.restriction as {
+  const restriction = got.options![0]!.restriction as {
     primaryVerificationKey: { keyValue: Uint8Array };
   };
   expect(Buffer.from(restriction.primaryVerificationKey.keyValue).length).toBe(0);
@@ -258,7 +258,7 @@ test('transforms and jobs, including analyzer presets and job state filters', as
     canceled.push(j.name);
   expect(canceled).toEqual(['job1']);
   const t = await client.transforms.get(RG, ACCOUNT, 'va');
-  expect(t.outputs[0]!.preset.odataType).toBe('#Microsoft.Media.VideoAnalyzerPreset');
+  expect(t.outputs![0]!.preset.odataType).toBe('#Microsoft.Media.VideoAnalyzerPreset');
 });
 
 test('streaming endpoints and live events: long-running create/start/scale/stop/delete, skus, CDN', async () => {
