@@ -414,10 +414,7 @@ export class AmsCore {
             ? String(fault.status)
             : `latency ${fault.latencyMs}`;
         if (fault.latencyMs) delayMs = fault.latencyMs;
-        if (fault.drop) {
-          response = { status: 0, headers: {}, drop: true, delayMs };
-          return response;
-        }
+        if (fault.drop) throw new DropConnection(delayMs);
         if (fault.status) {
           const code = fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError';
           throw Object.assign(
@@ -472,7 +469,9 @@ export class AmsCore {
       response.headers = { ...rateHeaders, ...response.headers };
       if (delayMs) response.delayMs = delayMs;
     } catch (error) {
-      if (error instanceof ArmError) {
+      if (error instanceof DropConnection) {
+        response = { status: 0, headers: {}, drop: true, delayMs: error.delayMs };
+      } else if (error instanceof ArmError) {
         response = { status: error.status, headers: { ...error.headers }, body: error.body() };
         const delay = (error as ArmError & { delayMs?: number }).delayMs;
         if (delay) response.delayMs = delay;
@@ -483,8 +482,6 @@ export class AmsCore {
           body: { error: { code: 'InternalServerError', message: (error as Error).message } },
         };
       }
-    } finally {
-      // (logged below)
     }
     this.record(req, route?.operation ?? 'unknown', response, faultName);
     return response;
@@ -1131,6 +1128,12 @@ export class AmsCore {
           : json(result.status ?? 200, result.body);
       },
     };
+  }
+}
+
+class DropConnection extends Error {
+  constructor(readonly delayMs: number) {
+    super('drop');
   }
 }
 
