@@ -1,5 +1,6 @@
 import { ContainerClient } from '@azure/storage-blob';
 import { emulatorWithClient, RG, SUB } from './support';
+import { testStorageConnectionString } from '../support/storage';
 
 const DAY = 86_400_000;
 const RETIRE = Date.parse('2025-04-01T00:00:00Z');
@@ -110,7 +111,6 @@ test('retirement: header, one-time extension, read-only (CDN still allowed), del
     const info = emu.admin.account(SUB, RG, 'retiring');
     expect(info?.phase).toBe('deleted');
     // The asset's container and its media are still in storage.
-    const { testStorageConnectionString } = await import('../support/storage');
     const container = new ContainerClient(testStorageConnectionString(), asset.container!);
     const blobs = [];
     for await (const b of container.listBlobsFlat()) blobs.push(b.name);

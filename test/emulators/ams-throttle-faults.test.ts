@@ -1,3 +1,4 @@
+import { request } from 'node:https';
 import { AzureMediaServices } from '@azure/arm-mediaservices';
 import type { AmsEmulatorHandle } from '../../emulators/ams';
 import { emulatorWithClient, RG, SUB } from './support';
@@ -111,7 +112,6 @@ test('faults per operation: 503 and 500 (retried by the SDK), dropped connection
 
 test('the admin HTTP API mirrors the in-process admin', async () => {
   const call = async (method: string, path: string, body?: unknown) => {
-    const { request } = await import('node:https');
     return new Promise<{ status: number; json: unknown }>((resolve, reject) => {
       const req = request(
         `${emu.armEndpoint}/admin/${path}`,
