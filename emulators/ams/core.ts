@@ -326,6 +326,21 @@ export class AmsCore {
     return op;
   }
 
+  /** A long-running operation that exists already (conformance fixtures). */
+  seedOperation(id: string, status: Operation['status'], kind: Operation['kind']): void {
+    const now = this.clock.now();
+    const first = [...this.accounts.values()][0];
+    this.ops.set(id, {
+      id,
+      kind,
+      startTime: now,
+      endTime: now,
+      status,
+      applied: true,
+      result: kind === 'account' && first ? () => this.renderAccount(first) : undefined,
+    });
+  }
+
   private lroHeaders(
     asyncUrl: string,
     locationUrl: string,
@@ -358,13 +373,13 @@ export class AmsCore {
     );
   }
 
-  private operationResult(id: string): CoreResponse {
+  private operationResult(id: string, fallback?: () => unknown): CoreResponse {
     this.settle();
     const op = this.ops.get(id);
     if (!op) throw notFound();
     if (op.status === 'InProgress')
       return { status: 202, headers: { 'Retry-After': String(this.lro.retryAfterSeconds) } };
-    const body = op.result?.();
+    const body = (op.result ?? fallback)?.();
     return body === undefined ? { status: 204, headers: {} } : json(200, body);
   }
 
@@ -1084,7 +1099,15 @@ export class AmsCore {
         return {
           ...base,
           operation: `${g}.operationLocation`,
-          exec: () => (account(), this.operationResult(id)),
+          exec: () => {
+            const ctx = this.ctx(account());
+            const parent = resolveParent(ctx);
+            const res = coll(ctx, parent).get(itemName);
+            return this.operationResult(
+              id,
+              res ? () => this.renderResource(ctx, target, res, parent, parentDef) : undefined,
+            );
+          },
         };
       if (target.key === 'tracks' && actionLow === 'operationstatuses')
         return {

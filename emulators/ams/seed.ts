@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isObject, type Json } from './context';
 import type { AmsCore } from './core';
 import { collectionOf, childCollection, type Account, type Res } from './state';
-import { typeByKey } from './types';
+import { typeByKey, indexLocator } from './types';
 import { assetContainer, assetStorageAccount } from './asset-actions';
 import { generateInto, type GenerateOptions, type GenerateReport } from './generate';
 
@@ -64,10 +64,21 @@ export interface SeedAccount {
   liveOutputs?: SeedChild[];
   /** Generate a large account on top of what is listed. */
   generate?: GenerateOptions;
+  /**
+   * Insert resources exactly as given, without the checks a PUT makes (fixtures taken from
+   * recorded responses, whose references may dangle).
+   */
+  raw?: boolean;
 }
 
 export interface SeedDescription {
   accounts: SeedAccount[];
+  /** Long-running operations that already exist (fixtures), by id. */
+  operations?: Array<{
+    id: string;
+    status: 'InProgress' | 'Succeeded' | 'Failed';
+    kind?: 'account' | 'track' | 'resource';
+  }>;
 }
 
 export interface SeedReport {
@@ -193,7 +204,9 @@ export async function applySeed(core: AmsCore, description: SeedDescription): Pr
         ...(r.location ? { location: r.location } : {}),
         ...(r.tags ? { tags: r.tags } : {}),
       };
-      const res = await def.build(ctx, r.name, body, undefined, parent);
+      const res = spec.raw
+        ? rawResource(ctx, typeKey, r)
+        : await def.build(ctx, r.name, body, undefined, parent);
       if (r.created) res.created = res.modified = Date.parse(r.created);
       (parent ? childCollection(parent, typeKey) : collectionOf(account, typeKey)).set(res);
       counts[typeKey] = (counts[typeKey] ?? 0) + 1;
@@ -236,7 +249,35 @@ export async function applySeed(core: AmsCore, description: SeedDescription): Pr
       ...(generated ? { generated } : {}),
     });
   }
+  for (const op of description.operations ?? [])
+    core.seedOperation(op.id, op.status, op.kind ?? 'resource');
   return report;
+}
+
+/** A resource exactly as a recorded response shows it: computed fields are dropped, the rest kept. */
+function rawResource(ctx: ReturnType<AmsCore['ctx']>, typeKey: string, r: SeedResource): Res {
+  const props: Json = { ...(r.properties ?? {}) };
+  const created = Date.parse(String(props.created ?? r.created ?? '')) || ctx.clock.now();
+  const modified = Date.parse(String(props.lastModified ?? '')) || created;
+  delete props.created;
+  delete props.lastModified;
+  const res: Res = { name: r.name, created, modified, props };
+  if (r.location || r.tags)
+    res.top = {
+      ...(r.location ? { location: r.location } : {}),
+      ...(r.tags ? { tags: r.tags } : {}),
+    };
+  if (typeKey === 'assets') props.assetId ??= ctx.newId();
+  if (typeKey === 'streamingLocators') {
+    props.streamingLocatorId ??= ctx.newId();
+    if (Array.isArray(props.contentKeys))
+      props.contentKeys = (props.contentKeys as Json[]).map((k) => ({
+        value: ctx.randomKey(),
+        ...k,
+      }));
+    indexLocator(ctx, res);
+  }
+  return res;
 }
 
 export { writeFiles };
