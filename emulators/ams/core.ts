@@ -204,6 +204,7 @@ export class AmsCore {
       name: res.name,
       id: `${ctx.accountId}${parentPath}/${def.key}/${res.name}`,
       type: def.armType,
+      ...(def.key === 'streamingEndpoints' ? { sku: { name: 'Standard', capacity: 600 } } : {}),
       ...(res.top ?? {}),
       systemData: this.systemData(res),
       properties: def.render(ctx, res, parent),
@@ -223,7 +224,7 @@ export class AmsCore {
         mediaServiceId: a.props.mediaServiceId,
         storageAccounts: a.props.storageAccounts,
         storageAuthentication: a.props.storageAuthentication ?? 'System',
-        encryption: a.props.encryption ?? { type: 'SystemKey' },
+        encryption: renderEncryption(a.props.encryption),
         keyDelivery: a.props.keyDelivery ?? {
           accessControl: { defaultAction: 'Allow', ipAllowList: [] },
         },
@@ -364,10 +365,13 @@ export class AmsCore {
         name: op.id,
         ...(withId ? { id: withId } : {}),
         status: op.status,
+        ...(op.status === 'Failed'
+          ? { error: { code: 'OperationFailed', message: 'The operation failed.' } }
+          : op.kind === 'resource'
+            ? { error: { code: 'None', message: null, target: op.id } }
+            : {}),
         ...(op.kind !== 'resource' ? { startTime: iso(op.startTime) } : {}),
-        ...(op.kind !== 'resource' && op.status !== 'InProgress'
-          ? { endTime: iso(op.endTime) }
-          : {}),
+        ...(op.kind !== 'resource' ? { endTime: iso(op.endTime) } : {}),
       },
       op.status === 'InProgress' ? { 'Retry-After': String(this.lro.retryAfterSeconds) } : {},
     );
@@ -594,7 +598,7 @@ export class AmsCore {
                     reason: 'AlreadyExists',
                     message: `The account name '${name}' is already taken.`,
                   }
-                : { nameAvailable: true },
+                : { nameAvailable: true, reason: 'None', message: '' },
             );
           },
         };
@@ -1181,6 +1185,14 @@ function readField(ctx: Ctx, def: TypeDef, res: Res, field: string): unknown {
     return Object.entries(rendered).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
   }
   return undefined;
+}
+
+function renderEncryption(value: unknown): Json {
+  const e = isObject(value) ? value : { type: 'SystemKey' };
+  if (e.type !== 'CustomerKey') return e;
+  const kv = isObject(e.keyVaultProperties) ? e.keyVaultProperties : {};
+  const key = typeof kv.keyIdentifier === 'string' ? kv.keyIdentifier : '';
+  return { ...e, keyVaultProperties: { keyIdentifier: key, currentKeyIdentifier: key, ...kv } };
 }
 
 function throttled(seconds: number, what: string): ArmError {

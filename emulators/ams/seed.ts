@@ -48,6 +48,11 @@ export interface SeedAccount {
   retirementDate?: string;
   /** The one-time extension was already granted (the date given already includes it). */
   extensionGranted?: boolean;
+  /** Extra account fields (tags, identity, and properties such as encryption or keyDelivery). */
+  tags?: Record<string, string>;
+  identity?: Json;
+  properties?: Json;
+  privateEndpointConnections?: SeedResource[];
   /** Storage account names; the first is primary. Default `<account>store`. */
   storageAccounts?: string[];
   assets?: SeedAsset[];
@@ -128,6 +133,7 @@ export function validateSeed(value: unknown): SeedDescription {
       'tracks',
       'jobs',
       'liveOutputs',
+      'privateEndpointConnections',
     ]) {
       const items = a[list];
       if (items === undefined) continue;
@@ -185,11 +191,16 @@ export async function applySeed(core: AmsCore, description: SeedDescription): Pr
       spec.name,
       {
         location: spec.location ?? 'West US 2',
+        ...(spec.tags ? { tags: spec.tags } : {}),
+        ...(spec.identity ? { identity: spec.identity } : {}),
         properties: {
-          storageAccounts: storageNames.map((n, i) => ({
-            id: `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${n}`,
-            type: i === 0 ? 'Primary' : 'Secondary',
-          })),
+          ...spec.properties,
+          storageAccounts:
+            (spec.properties?.storageAccounts as Json[] | undefined) ??
+            storageNames.map((n, i) => ({
+              id: `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${n}`,
+              type: i === 0 ? 'Primary' : 'Secondary',
+            })),
         },
       },
       spec.retirementDate ? Date.parse(spec.retirementDate) : undefined,
@@ -242,6 +253,8 @@ export async function applySeed(core: AmsCore, description: SeedDescription): Pr
     for (const r of spec.liveEvents ?? []) await put('liveEvents', r);
     for (const r of spec.liveOutputs ?? [])
       await put('liveOutputs', r, parentOf('liveEvents', r.parent));
+    for (const r of spec.privateEndpointConnections ?? [])
+      await put('privateEndpointConnections', r);
     const generated = spec.generate ? await generateInto(core, account, spec.generate) : undefined;
     report.accounts.push({
       id: core.accountId(account),

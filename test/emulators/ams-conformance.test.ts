@@ -16,6 +16,7 @@ type Json = Record<string, unknown>;
 const examples = loadExamples();
 
 const TYPE_ORDER = [
+  'privateEndpointConnections',
   'assets',
   'contentKeyPolicies',
   'streamingPolicies',
@@ -45,7 +46,7 @@ interface Fixture {
 }
 
 /** Every resource any example shows, keyed by its path under the account. */
-function library(): Map<string, Fixture> {
+function library(only?: Example): Map<string, Fixture> {
   const out = new Map<string, Fixture>();
   const visit = (body: unknown) => {
     if (!body || typeof body !== 'object') return;
@@ -70,34 +71,84 @@ function library(): Map<string, Fixture> {
         });
     }
   };
-  for (const ex of examples) for (const r of Object.values(ex.responses)) visit(r.body);
+  for (const ex of only ? [only] : examples) {
+    for (const r of Object.values(ex.responses)) {
+      visit(r.body);
+      // listStreamingLocators answers locator summaries: they are locators too.
+      const summaries = (r.body as { streamingLocators?: Json[] } | undefined)?.streamingLocators;
+      for (const l of summaries ?? []) {
+        const { name, ...properties } = l as Json & { name: string };
+        out.set(`streamingLocators/${name}`.toLowerCase(), {
+          type: 'streamingLocators',
+          name,
+          body: { properties },
+        });
+      }
+    }
+  }
   return out;
 }
 const fixtures = library();
 
+/** What the examples show of an account: tags, identity, encryption, private endpoint connections. */
+function accountFixture(): Json {
+  const get = examples.find((e) => e.file.endsWith('accounts-get-by-name.json'))!;
+  const body = get.responses['200']!.body as Json & { properties: Json };
+  const connections = (body.properties.privateEndpointConnections as Json[]).map((c) => ({
+    name: c.name,
+    properties: c.properties,
+  }));
+  return {
+    tags: body.tags,
+    identity: body.identity,
+    ...body.properties,
+    privateEndpointConnections: connections,
+  };
+}
+
 /** The account a test example runs in, with every fixture but the one the example creates. */
 function world(ex: Example, skipPath?: string): SeedDescription {
   const p = ex.parameters as Record<string, string>;
+  const shown = accountFixture();
+  const stores = new Set(['storage0']);
+  for (const f of fixtures.values())
+    if (f.type === 'assets' && typeof (f.body.properties as Json).storageAccountName === 'string')
+      stores.add((f.body.properties as Json).storageAccountName as string);
   const account: SeedAccount = {
     subscriptionId: p.subscriptionId!,
     resourceGroup: p.resourceGroupName ?? 'rg',
     name: p.accountName ?? 'contosomedia',
     raw: true,
     retirementDate: '2099-01-01T00:00:00Z',
+    tags: shown.tags as Record<string, string>,
+    identity: shown.identity as Json,
+    properties: {
+      storageAccounts: [
+        ...(shown.storageAccounts as Json[]),
+        ...[...stores].map((n) => ({
+          id: `/subscriptions/${p.subscriptionId}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/${n}`,
+          type: 'Secondary',
+        })),
+      ],
+      encryption: shown.encryption,
+      keyDelivery: shown.keyDelivery,
+      storageAuthentication: shown.storageAuthentication,
+    },
+    privateEndpointConnections: shown.privateEndpointConnections as Array<{
+      name: string;
+      properties: Json;
+    }>,
   };
-  const stores = new Set(['storage0']);
-  for (const f of fixtures.values())
-    if (f.type === 'assets' && typeof (f.body.properties as Json).storageAccountName === 'string')
-      stores.add((f.body.properties as Json).storageAccountName as string);
-  account.storageAccounts = [...stores];
   const seed = account as unknown as Record<string, unknown[]>;
   const ensure = (type: string, name: string, body: Json) => {
     seed[type] ??= [];
     if (!seed[type]!.some((r) => (r as { name: string }).name.toLowerCase() === name.toLowerCase()))
       seed[type]!.push({ name, ...body });
   };
+  // What the example itself shows wins over what other examples show.
+  const own = new Map([...fixtures, ...library(ex)]);
   for (const type of TYPE_ORDER) {
-    for (const [path, f] of fixtures) {
+    for (const [path, f] of own) {
       if (f.type !== type || path === skipPath) continue;
       const body: Json = {
         properties: f.body.properties,
@@ -128,6 +179,28 @@ function world(ex: Example, skipPath?: string): SeedDescription {
       ensure(type, f.name, body);
     }
   }
+  // Fillers, so that lists paged at 10 have a next page as the examples show.
+  for (let i = 0; i < 11; i++) {
+    ensure('streamingPolicies', `zz-filler-${i}`, {
+      properties: {
+        noEncryption: {
+          enabledProtocols: { download: false, dash: true, hls: true, smoothStreaming: true },
+        },
+      },
+    });
+    ensure('contentKeyPolicies', `zz-filler-${i}`, {
+      properties: {
+        options: [
+          {
+            configuration: {
+              '@odata.type': '#Microsoft.Media.ContentKeyPolicyClearKeyConfiguration',
+            },
+            restriction: { '@odata.type': '#Microsoft.Media.ContentKeyPolicyOpenRestriction' },
+          },
+        ],
+      },
+    });
+  }
   // Parents and references that only appear in paths.
   const names = ex.parameters as Record<string, string>;
   for (const [param, type] of [
@@ -151,6 +224,10 @@ function world(ex: Example, skipPath?: string): SeedDescription {
   const body = ex.parameters[ex.bodyParam ?? 'parameters'] as Json | undefined;
   const props = (body?.properties ?? {}) as Json;
   if (typeof props.assetName === 'string') ensure('assets', props.assetName, { properties: {} });
+  for (const io of [props.input, ...((props.outputs as unknown[]) ?? [])] as Array<
+    { assetName?: unknown } | undefined
+  >)
+    if (typeof io?.assetName === 'string') ensure('assets', io.assetName, { properties: {} });
   if (typeof props.defaultContentKeyPolicyName === 'string')
     ensure('contentKeyPolicies', props.defaultContentKeyPolicyName, {
       properties: { options: [] },
@@ -169,18 +246,23 @@ function world(ex: Example, skipPath?: string): SeedDescription {
           : 'Running',
     };
   }
+  const exampleStatus = (Object.values(ex.responses)[0]?.body as { status?: string } | undefined)
+    ?.status;
+  const status = (
+    exampleStatus === 'InProgress' || exampleStatus === 'Failed' ? exampleStatus : 'Succeeded'
+  ) as 'Succeeded';
   const operations = p.operationId
     ? [
         {
           id: p.operationId,
-          status: 'Succeeded' as const,
+          status,
           kind: (p.locationName ? 'account' : p.trackName ? 'track' : 'resource') as
             'account' | 'track' | 'resource',
         },
       ]
     : [];
   return {
-    accounts: ex.pathTemplate.includes('{accountName}') || p.locationName ? [account] : [],
+    accounts: [account],
     operations,
   };
 }

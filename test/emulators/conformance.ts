@@ -131,10 +131,19 @@ export function shapeDiff(expected: unknown, actual: unknown, at = '$'): string[
     const e = expected as unknown[];
     const a = actual as unknown[];
     if (e.length && !a.length) return [`${at}: expected a non-empty array`];
-    return e.length ? shapeDiff(e[0], a[0], `${at}[0]`) : [];
+    if (!e.length) return [];
+    // Resources are compared with the one of the same name when there is one.
+    const name = (e[0] as { name?: unknown } | null)?.name;
+    const same =
+      typeof name === 'string'
+        ? a.find((x) => (x as { name?: unknown } | null)?.name === name)
+        : undefined;
+    return shapeDiff(e[0], same ?? a[0], `${at}[0]`);
   }
   if (ek === 'object') {
     const diffs: string[] = [];
+    // Free-form maps: their keys are data, not property names.
+    if (/\.(tags|userAssignedIdentities)$/.test(at)) return [];
     for (const [k, v] of Object.entries(expected as Json)) {
       if (!(k in (actual as Json))) {
         if (v !== null) diffs.push(`${at}.${k}: missing`);
