@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock';
 import { ArmError, badRequest, notFound } from './errors';
 import { iso, isObject, type Ctx, type Json } from './context';
 import {
+  LocatorIndex,
   accountKey,
   childCollection,
   collectionOf,
@@ -271,7 +272,7 @@ export class AmsCore {
       top: {},
       retirementDate: retirementDate ?? now + 365 * DAY,
       collections: new Map(),
-      locatorsByAsset: new Map(),
+      locatorsByAsset: new LocatorIndex(),
     };
     account.modified = now;
     account.props = {

@@ -215,9 +215,8 @@ const assets: TypeDef = {
     );
     if (container) await container.deleteIfExists();
     const locators = collectionOf(ctx.account, 'streamingLocators');
-    const names = ctx.account.locatorsByAsset.get(res.name.toLowerCase());
-    for (const n of names ?? []) locators.delete(n);
-    ctx.account.locatorsByAsset.delete(res.name.toLowerCase());
+    for (const n of ctx.account.locatorsByAsset.of(res.name)) locators.delete(n);
+    ctx.account.locatorsByAsset.deleteAsset(res.name);
   },
   actions: assetActions,
   filterable: [...common, 'properties/alternateId', 'properties/assetId'],
@@ -559,9 +558,7 @@ const streamingLocators: TypeDef = {
     };
   },
   onDelete(ctx, res) {
-    ctx.account.locatorsByAsset
-      .get(String(res.props.assetName).toLowerCase())
-      ?.delete(res.name.toLowerCase());
+    ctx.account.locatorsByAsset.remove(String(res.props.assetName), res.name);
   },
   actions: locatorActions,
   filterable: [
@@ -575,10 +572,7 @@ const streamingLocators: TypeDef = {
 };
 
 export function indexLocator(ctx: Ctx, res: Res): void {
-  const key = String(res.props.assetName).toLowerCase();
-  let set = ctx.account.locatorsByAsset.get(key);
-  if (!set) ctx.account.locatorsByAsset.set(key, (set = new Set()));
-  set.add(res.name.toLowerCase());
+  ctx.account.locatorsByAsset.add(String(res.props.assetName), res.name);
 }
 
 // ----- transforms and jobs -----------------------------------------------------------------------

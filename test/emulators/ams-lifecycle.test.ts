@@ -170,3 +170,38 @@ test('the extension can show late in the header, and is refused once read-only',
     await emu.stop();
   }
 });
+
+test('with a clock given (the local runtime virtual clock), lifecycle and budgets follow that clock', async () => {
+  let now = RETIRE - DAY;
+  const virtual = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+  const { emu, client } = await emulatorWithClient({
+    clock: virtual,
+    budgets: { contentKeys: { limit: 1, perMs: 3_600_000 } },
+    seed: {
+      accounts: [
+        {
+          subscriptionId: SUB,
+          resourceGroup: RG,
+          name: 'virtual',
+          retirementDate: new Date(RETIRE).toISOString(),
+          generate: { assets: 2, containers: 'none', mix: { clear: 0, aes: 1, drm: 0 } },
+        },
+      ],
+    },
+  });
+  try {
+    expect(() => emu.admin.clock.set(0)).toThrow(/clock it was given/);
+    await client.streamingLocators.listContentKeys(RG, 'virtual', 'locator-asset-1');
+    // The budget refills only when the virtual clock moves.
+    now += 3_600_000;
+    await client.streamingLocators.listContentKeys(RG, 'virtual', 'locator-asset-2');
+    expect(emu.admin.account(SUB, RG, 'virtual')?.phase).toBe('active');
+    now = RETIRE + 1;
+    expect(emu.admin.account(SUB, RG, 'virtual')?.phase).toBe('readOnly');
+    await expect(
+      client.streamingLocators.listContentKeys(RG, 'virtual', 'locator-asset-1'),
+    ).rejects.toMatchObject({ statusCode: 409 });
+  } finally {
+    await emu.stop();
+  }
+});
