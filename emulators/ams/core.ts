@@ -15,6 +15,7 @@ import { listPage } from './odata';
 import { Throttle, type Budgets } from './throttle';
 import { Faults, type Fault } from './faults';
 import { StorageMap } from './storage';
+import { bodyProblems } from './validate';
 import { typeBySegment, TYPES, type TypeDef, type ActionResult } from './types';
 
 export const SUPPORTED_API_VERSIONS = [
@@ -484,6 +485,16 @@ export class AmsCore {
               throw throttled(taken.retryAfterSeconds, 'content key operations');
           }
         }
+      }
+      if (req.method === 'PUT' || req.method === 'PATCH' || req.method === 'POST') {
+        const problems = bodyProblems(req.method, req.url.pathname, apiVersion, req.body);
+        if (problems.length)
+          throw new ArmError(
+            400,
+            'BadRequest',
+            `The request body is invalid: ${problems.join('; ')}`,
+            problems[0]!.split(/[:\s]/)[0],
+          );
       }
       response = await route.exec();
       response.headers = { ...rateHeaders, ...response.headers };
