@@ -205,3 +205,31 @@ test('with a clock given (the local runtime virtual clock), lifecycle and budget
     await emu.stop();
   }
 });
+
+test('the owned clock can run faster than real time, so a retirement date arrives on its own', async () => {
+  const { emu, client } = await emulatorWithClient({
+    startTime: RETIRE - 60_000,
+    clockRate: 600, // ten minutes a second: the date is 100 ms of real time away
+    seed: {
+      accounts: [
+        {
+          subscriptionId: SUB,
+          resourceGroup: RG,
+          name: 'fast',
+          retirementDate: new Date(RETIRE).toISOString(),
+          assets: [{ name: 'a' }],
+        },
+      ],
+    },
+  });
+  try {
+    expect(emu.admin.account(SUB, RG, 'fast')?.phase).toBe('active');
+    await new Promise((r) => setTimeout(r, 250));
+    expect(emu.admin.clock.now()).toBeGreaterThan(RETIRE);
+    await expect(
+      client.assets.update(RG, 'fast', 'a', { description: 'late' }),
+    ).rejects.toMatchObject({ statusCode: 409 });
+  } finally {
+    await emu.stop();
+  }
+});
