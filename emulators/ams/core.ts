@@ -909,6 +909,7 @@ export class AmsCore {
           const ctx = this.ctx(account());
           const parent = resolveParent(ctx);
           const collection = coll(ctx, parent);
+          const readers = new Map<string, (r: Res) => unknown>();
           const top = q.get('$top');
           const page = listPage(
             collection,
@@ -920,7 +921,11 @@ export class AmsCore {
             },
             {
               pageSize: this.options.pageSizes?.[target.key] ?? target.pageSize,
-              read: (r, field) => readField(ctx, target, r, field),
+              read: (r, field) => {
+                let reader = readers.get(field);
+                if (!reader) readers.set(field, (reader = fieldReader(ctx, target, field)));
+                return reader(r);
+              },
               filterable: (f) => target.filterable.some((x) => x.toLowerCase() === f.toLowerCase()),
               orderable: (f) => target.orderable.some((x) => x.toLowerCase() === f.toLowerCase()),
             },
@@ -1184,19 +1189,19 @@ function cdnOnly(body: unknown): boolean {
   return isObject(p) && Object.keys(p).length > 0 && Object.keys(p).every((k) => CDN_FIELDS.has(k));
 }
 
-function readField(ctx: Ctx, def: TypeDef, res: Res, field: string): unknown {
+/** A reader for one `$filter`/`$orderby` field, made once per query rather than per resource. */
+function fieldReader(ctx: Ctx, def: TypeDef, field: string): (res: Res) => unknown {
   const f = field.toLowerCase();
-  if (f === 'name') return res.name;
-  if (f === 'properties/created') return res.created;
-  if (f === 'properties/lastmodified') return res.modified;
-  if (f.startsWith('properties/')) {
-    const key = field.slice('properties/'.length);
-    const direct = Object.entries(res.props).find(([k]) => k.toLowerCase() === key.toLowerCase());
-    if (direct) return direct[1];
-    const rendered = def.render(ctx, res);
-    return Object.entries(rendered).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
-  }
-  return undefined;
+  if (f === 'name') return (r) => r.name;
+  if (f === 'properties/created') return (r) => r.created;
+  if (f === 'properties/lastmodified') return (r) => r.modified;
+  if (!f.startsWith('properties/')) return () => undefined;
+  const key = f.slice('properties/'.length);
+  const find = (o: Json) => {
+    for (const k in o) if (k.toLowerCase() === key) return { value: o[k] };
+    return undefined;
+  };
+  return (r) => (find(r.props) ?? find(def.render(ctx, r)))?.value;
 }
 
 function renderEncryption(value: unknown): Json {
