@@ -1075,11 +1075,7 @@ export class AmsCore {
               coll(ctx, parent).touch();
               if (target.lro) {
                 const headers = lroFor(ctx, res, parent);
-                return json(
-                  target.key === 'tracks' ? 202 : 202,
-                  this.renderResource(ctx, target, res, parent, parentDef),
-                  headers,
-                );
+                return json(202, this.renderResource(ctx, target, res, parent, parentDef), headers);
               }
               return json(200, this.renderResource(ctx, target, res, parent, parentDef));
             },
