@@ -30,6 +30,8 @@ export interface LifeboatConfig {
   extensionPolicy: ExtensionPolicy;
   /** Key Vault for content keys and policy secrets; without it the local secret store is used. */
   keyVaultUrl?: string;
+  /** Folder of the local secret store (one-machine runs without Key Vault). */
+  localSecretsDir: string;
   /** Content-key operations allowed per hour and account (AMS allowed about 1,200). */
   contentKeyBudgetPerHour: number;
   /** When true, an orchestration waits for an `approve` event before it changes anything. */
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): LifeboatConfig {
     ),
     extensionPolicy: r.oneOf('LIFEBOAT_EXTENSION_POLICY', ['auto', 'never', 'always'], 'auto'),
     keyVaultUrl: r.url('LIFEBOAT_KEY_VAULT_URL'),
+    localSecretsDir: r.text('LIFEBOAT_LOCAL_SECRETS_DIR') ?? '.lifeboat/secrets',
     contentKeyBudgetPerHour: r.positiveInt('LIFEBOAT_KEY_BUDGET_PER_HOUR', 1200),
     requireApproval: r.bool('LIFEBOAT_REQUIRE_APPROVAL', false),
     appInsightsConnectionString: r.text('APPLICATIONINSIGHTS_CONNECTION_STRING'),
