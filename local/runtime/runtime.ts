@@ -60,8 +60,15 @@ interface LiveInstance {
   episode: 'idle' | 'scheduled' | 'running';
   /** Replay even without new messages (after loading from the store). */
   needsReplay: boolean;
-  /** The executor's sequence number counter continues here after loading old history. */
   open: OpenTask[];
+  /** Ids in the inbox, to add each message once. */
+  inboxIds: Set<string>;
+  /** Pending ids of the Task.all the orchestrator waits on (see ReplayResult.waitingForAll). */
+  waitingForAll: Set<number> | undefined;
+  /** Results in the inbox for ids of waitingForAll; the episode runs once all are in. */
+  resultsForAll: Set<number>;
+  /** A message in the inbox that may move the orchestrator: run an episode for it. */
+  mustRun: boolean;
 }
 
 interface ArmedTimer {
@@ -307,6 +314,10 @@ export class DurableRuntime {
       episode: 'idle',
       needsReplay: false,
       open: [],
+      inboxIds: new Set(inbox.map((m) => m.id)),
+      waitingForAll: undefined,
+      resultsForAll: new Set(),
+      mustRun: inbox.length > 0,
     };
     this.index(live, history);
     return live;
@@ -350,16 +361,44 @@ export class DurableRuntime {
     await this.store.addMessages(instanceId, messages);
     const live = await this.instance(instanceId);
     if (!live) return;
-    const known = new Set(live.inbox.map((m) => m.id));
-    for (const m of messages) if (!known.has(m.id)) live.inbox.push(m);
+    for (const m of messages) {
+      if (live.inboxIds.has(m.id)) continue;
+      live.inboxIds.add(m.id);
+      live.inbox.push(m);
+      this.classify(live, m);
+    }
     this.scheduleEpisode(live);
+  }
+
+  /** Notes whether a message can move the orchestrator or only adds to a pending Task.all. */
+  private classify(live: LiveInstance, message: InboxMessage): void {
+    const type = message.event.EventType;
+    const id = completedTaskId(fromStored(message.event));
+    const success =
+      type === EventType.TaskCompleted ||
+      type === EventType.SubOrchestrationInstanceCompleted ||
+      type === EventType.TimerFired;
+    if (success && id !== undefined && live.waitingForAll?.has(id)) live.resultsForAll.add(id);
+    else live.mustRun = true;
+  }
+
+  private reclassify(live: LiveInstance): void {
+    live.mustRun = false;
+    live.resultsForAll = new Set();
+    for (const m of live.inbox) this.classify(live, m);
+  }
+
+  private readyToRun(live: LiveInstance): boolean {
+    if (live.needsReplay || live.mustRun) return true;
+    if (live.inbox.length === 0) return false;
+    return live.waitingForAll === undefined || live.resultsForAll.size >= live.waitingForAll.size;
   }
 
   // ---- episodes -----------------------------------------------------------------------------
 
   private scheduleEpisode(live: LiveInstance): void {
     if (live.episode !== 'idle' || this.stopped) return;
-    if (live.inbox.length === 0 && !live.needsReplay) return;
+    if (!this.readyToRun(live)) return;
     live.episode = 'scheduled';
     this.pending++;
     setImmediate(() => {
@@ -374,6 +413,7 @@ export class DurableRuntime {
         )
         .finally(() => {
           live.episode = 'idle';
+          this.reclassify(live);
           this.pending--;
           this.scheduleEpisode(live);
           this.notifyChange();
@@ -530,6 +570,7 @@ export class DurableRuntime {
       await this.finish(live, now, incoming, consumed, failed(describeError(error)));
       return;
     }
+    live.waitingForAll = result.waitingForAll ? new Set(result.waitingForAll) : undefined;
     if (replayOnly && scheduledEvents.length === 0) {
       live.open = result.open;
       this.dispatch(live);
@@ -658,6 +699,7 @@ export class DurableRuntime {
     this.append(live, events);
     removeConsumed(live, consumed);
     live.open = [];
+    live.waitingForAll = undefined;
     this.scheduler.cancel(record.instanceId);
     this.dropTimers(record.instanceId);
     if (outcome.status === 'Failed')
@@ -956,6 +998,7 @@ export class DurableRuntime {
 function removeConsumed(live: LiveInstance, consumed: string[]): void {
   const ids = new Set(consumed);
   live.inbox = live.inbox.filter((m) => !ids.has(m.id));
+  for (const id of consumed) live.inboxIds.delete(id);
 }
 
 function failed(message: string): { status: 'Failed'; output: string; failure: FailureDetails } {

@@ -31,6 +31,12 @@ export interface TableStoreOptions {
 
 type Row = TableEntity<Record<string, unknown>>;
 
+interface Outbox {
+  messages: InboxMessage[];
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+  writing: boolean;
+}
+
 /** Rows read back always carry their keys; the SDK's result type leaves them optional. */
 function asRow(entity: { partitionKey?: string; rowKey?: string } & Record<string, unknown>): Row {
   return { ...entity, partitionKey: entity.partitionKey ?? '', rowKey: entity.rowKey ?? '' };
@@ -48,13 +54,8 @@ export class TableStore implements DurableStore {
   private ready: Promise<void> | undefined;
   /** Chunks committed per instance (the runtime is the only writer). */
   private readonly chunkCounts = new Map<string, number>();
-  private readonly outbox = new Map<
-    string,
-    {
-      messages: InboxMessage[];
-      waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
-    }
-  >();
+  private readonly outbox = new Map<string, Outbox>();
+  private readonly cleanups = new Set<Promise<void>>();
   private arrival = 0;
 
   constructor(options: TableStoreOptions) {
@@ -151,36 +152,46 @@ export class TableStore implements DurableStore {
     return { record, history, inbox: inbox.map(({ order: _order, ...m }) => m) };
   }
 
-  /** Messages to one instance written in the same turn share entity-group transactions. */
+  /**
+   * Group commit: messages to one instance that arrive while a write to it is under way are
+   * written together in the next entity-group transactions, so the busier the fan-out, the fewer
+   * requests per message, and a caller's promise resolves only once its message is stored.
+   */
   addMessages(instanceId: string, messages: InboxMessage[]): Promise<void> {
     return new Promise((resolve, reject) => {
       let pending = this.outbox.get(instanceId);
       if (!pending) {
-        pending = { messages: [], waiters: [] };
+        pending = { messages: [], waiters: [], writing: false };
         this.outbox.set(instanceId, pending);
-        setImmediate(() => void this.flush(instanceId));
       }
       pending.messages.push(...messages);
       pending.waiters.push({ resolve, reject });
+      if (!pending.writing) void this.flush(instanceId, pending);
     });
   }
 
-  private async flush(instanceId: string): Promise<void> {
-    const pending = this.outbox.get(instanceId);
-    this.outbox.delete(instanceId);
-    if (!pending) return;
-    try {
-      await this.init();
-      const pk = partition(instanceId);
-      const rows = await Promise.all(pending.messages.map((m) => this.messageRow(pk, m)));
-      for (let i = 0; i < rows.length; i += TRANSACTION_LIMIT)
-        await this.transact(
-          rows.slice(i, i + TRANSACTION_LIMIT).map((row) => ['upsert', row, 'Replace']),
+  private async flush(instanceId: string, pending: Outbox): Promise<void> {
+    pending.writing = true;
+    while (pending.waiters.length > 0) {
+      const messages = pending.messages.splice(0);
+      const waiters = pending.waiters.splice(0);
+      try {
+        await this.init();
+        const pk = partition(instanceId);
+        const rows = await Promise.all(messages.map((m) => this.messageRow(pk, m)));
+        const groups: Row[][] = [];
+        for (let i = 0; i < rows.length; i += TRANSACTION_LIMIT)
+          groups.push(rows.slice(i, i + TRANSACTION_LIMIT));
+        await Promise.all(
+          groups.map((group) => this.transact(group.map((row) => ['upsert', row, 'Replace']))),
         );
-      for (const w of pending.waiters) w.resolve();
-    } catch (error) {
-      for (const w of pending.waiters) w.reject(error);
+        for (const w of waiters) w.resolve();
+      } catch (error) {
+        for (const w of waiters) w.reject(error);
+      }
     }
+    pending.writing = false;
+    if (this.outbox.get(instanceId) === pending) this.outbox.delete(instanceId);
   }
 
   async commit(
@@ -201,9 +212,19 @@ export class TableStore implements DurableStore {
       ['upsert', await this.instanceRow(record, previous + 1), 'Replace'],
     ]);
     this.chunkCounts.set(record.instanceId, previous + 1);
-    // Consumed messages are dropped on load anyway; deleting them keeps the partition small.
-    const consumed = new Set(chunk.consumed.map((id) => messageKey(id)));
-    if (consumed.size > 0) await this.deleteKeys(pk, [...consumed]);
+    // Consumed messages are dropped on load anyway; deleting them, off the episode's path, keeps
+    // the partition small.
+    const consumed = [...new Set(chunk.consumed.map((id) => messageKey(id)))];
+    if (consumed.length > 0) {
+      const cleanup = this.deleteKeys(pk, consumed)
+        .catch(() => undefined)
+        .finally(() => this.cleanups.delete(cleanup));
+      this.cleanups.add(cleanup);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.cleanups]);
   }
 
   async purge(instanceId: string): Promise<boolean> {
