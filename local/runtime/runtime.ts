@@ -27,6 +27,10 @@ import {
   type WireEvent,
 } from './wire';
 
+/** Store operations that fail are tried this many times, with backoff from RETRY_BASE_MS. */
+const EPISODE_ATTEMPTS = 5;
+const RETRY_BASE_MS = 100;
+
 /** Azure rejects a custom status above 16 KB; so does the local runtime. */
 const MAX_CUSTOM_STATUS = 16 * 1024;
 
@@ -358,7 +362,16 @@ export class DurableRuntime {
 
   /** Durably adds messages to an instance's inbox, then lets it run. */
   private async deliver(instanceId: string, messages: InboxMessage[]): Promise<void> {
-    await this.store.addMessages(instanceId, messages);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.addMessages(instanceId, messages);
+        break;
+      } catch (error) {
+        if (attempt >= EPISODE_ATTEMPTS || /No instance with ID/.test(describeError(error)))
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** attempt));
+      }
+    }
     const live = await this.instance(instanceId);
     if (!live) return;
     for (const m of messages) {
@@ -396,30 +409,42 @@ export class DurableRuntime {
 
   // ---- episodes -----------------------------------------------------------------------------
 
-  private scheduleEpisode(live: LiveInstance): void {
+  /**
+   * Runs an episode of the instance on a later turn (so results that arrive together share it).
+   * An episode that fails on the store (a lost connection, say) changed nothing in memory and is
+   * retried with backoff; after the last attempt the instance waits for the next restart.
+   */
+  private scheduleEpisode(live: LiveInstance, attempt = 0): void {
     if (live.episode !== 'idle' || this.stopped) return;
-    if (!this.readyToRun(live)) return;
+    if (attempt === 0 && !this.readyToRun(live)) return;
     live.episode = 'scheduled';
     this.pending++;
-    setImmediate(() => {
+    const run = () => {
       live.episode = 'running';
       this.episode(live)
-        .catch((error: unknown) =>
-          this.log(
-            'error',
-            'runtime',
-            `episode of ${live.record.instanceId} failed: ${describeError(error)}`,
-          ),
+        .then(
+          () => true,
+          (error: unknown) => {
+            this.log(
+              'error',
+              'runtime',
+              `episode of ${live.record.instanceId} failed: ${describeError(error)}`,
+            );
+            return false;
+          },
         )
-        .finally(() => {
+        .then((ok) => {
           live.episode = 'idle';
           this.reclassify(live);
           this.pending--;
-          this.scheduleEpisode(live);
+          if (!ok && attempt < EPISODE_ATTEMPTS - 1) this.scheduleEpisode(live, attempt + 1);
+          else this.scheduleEpisode(live);
           this.notifyChange();
           this.kick();
         });
-    });
+    };
+    if (attempt === 0) setImmediate(run);
+    else setTimeout(run, RETRY_BASE_MS * 2 ** attempt);
   }
 
   private async episode(live: LiveInstance): Promise<void> {

@@ -384,3 +384,19 @@ function statusOf(error: unknown): number | undefined {
     ? Number((error as { statusCode: unknown }).statusCode)
     : undefined;
 }
+
+/**
+ * The table store of a task hub (`LIFEBOAT_TASK_HUB`): table `<hub>Runtime` and blob container
+ * `<hub>-runtime`, so runs of different hubs in one storage account never meet.
+ */
+export function taskHubStore(storage: StorageSettings, taskHub: string): TableStore {
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(taskHub))
+    throw new Error(
+      `task hub name "${taskHub}" must be 3-45 letters and digits, starting with a letter`,
+    );
+  return new TableStore({
+    storage,
+    table: `${taskHub}Runtime`,
+    container: `${taskHub.toLowerCase()}-runtime`,
+  });
+}
