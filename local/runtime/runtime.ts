@@ -73,6 +73,8 @@ interface LiveInstance {
   resultsForAll: Set<number>;
   /** A message in the inbox that may move the orchestrator: run an episode for it. */
   mustRun: boolean;
+  /** A finished instance keeps only its record in memory; its history stays in the store. */
+  historyDropped?: boolean;
 }
 
 interface ArmedTimer {
@@ -248,7 +250,9 @@ export class DurableRuntime {
 
   async getHistory(instanceId: string): Promise<WireEvent[] | undefined> {
     const live = await this.instance(instanceId);
-    return live?.history;
+    if (!live?.historyDropped) return live?.history;
+    const loaded = await this.store.loadInstance(instanceId);
+    return loaded?.history.map(fromStored);
   }
 
   // ---- instances ----------------------------------------------------------------------------
@@ -729,6 +733,9 @@ export class DurableRuntime {
     this.dropTimers(record.instanceId);
     if (outcome.status === 'Failed')
       this.log('warning', record.name, `instance ${record.instanceId} failed: ${outcome.output}`);
+    live.history = [];
+    live.scheduled.clear();
+    live.historyDropped = true;
     if (record.parent) await this.notifyParent(record, outcome);
     this.notifyChange();
   }
