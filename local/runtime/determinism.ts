@@ -93,7 +93,8 @@ function describeEvent(e: WireEvent): string {
     case EventType.SubOrchestrationInstanceCreated:
       return (
         `sub-orchestration "${e.Name}"` +
-        (e.Lifeboat === undefined && e.InstanceId && !e.InstanceId.includes(':sub:')
+        // Ids the runtime generated (`<parent>:sub:<step>`) are not the code's to compare.
+        (e.InstanceId && !e.InstanceId.endsWith(`:sub:${e.EventId}`)
           ? ` (instance "${e.InstanceId}")`
           : '') +
         ` with input ${clip(e.Input ?? 'null')}`

@@ -20,6 +20,7 @@ const MAX_INLINE_CHARS = 30_000;
 const BLOB_PREFIX = 'blob:';
 const INSTANCE_ROW = 'instance';
 const TRANSACTION_LIMIT = 100;
+const PARALLEL_WRITES = 4;
 
 export interface TableStoreOptions {
   storage: StorageSettings;
@@ -33,8 +34,8 @@ type Row = TableEntity<Record<string, unknown>>;
 
 interface Outbox {
   messages: InboxMessage[];
-  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
-  writing: boolean;
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void; count: number }>;
+  writing: number;
 }
 
 /** Rows read back always carry their keys; the SDK's result type leaves them optional. */
@@ -153,45 +154,59 @@ export class TableStore implements DurableStore {
   }
 
   /**
-   * Group commit: messages to one instance that arrive while a write to it is under way are
-   * written together in the next entity-group transactions, so the busier the fan-out, the fewer
-   * requests per message, and a caller's promise resolves only once its message is stored.
+   * Group commit: messages to one instance that arrive while writes to it are under way are
+   * written together in the next entity-group transaction (up to four transactions at once per
+   * instance), so the busier the fan-out, the fewer requests per message. A caller's promise
+   * resolves only once its message is stored.
    */
   addMessages(instanceId: string, messages: InboxMessage[]): Promise<void> {
     return new Promise((resolve, reject) => {
       let pending = this.outbox.get(instanceId);
       if (!pending) {
-        pending = { messages: [], waiters: [], writing: false };
+        pending = { messages: [], waiters: [], writing: 0 };
         this.outbox.set(instanceId, pending);
       }
       pending.messages.push(...messages);
-      pending.waiters.push({ resolve, reject });
-      if (!pending.writing) void this.flush(instanceId, pending);
+      pending.waiters.push({ resolve, reject, count: messages.length });
+      this.flush(instanceId, pending);
     });
   }
 
-  private async flush(instanceId: string, pending: Outbox): Promise<void> {
-    pending.writing = true;
-    while (pending.waiters.length > 0) {
-      const messages = pending.messages.splice(0);
-      const waiters = pending.waiters.splice(0);
-      try {
-        await this.init();
-        const pk = partition(instanceId);
-        const rows = await Promise.all(messages.map((m) => this.messageRow(pk, m)));
-        const groups: Row[][] = [];
-        for (let i = 0; i < rows.length; i += TRANSACTION_LIMIT)
-          groups.push(rows.slice(i, i + TRANSACTION_LIMIT));
-        await Promise.all(
-          groups.map((group) => this.transact(group.map((row) => ['upsert', row, 'Replace']))),
-        );
-        for (const w of waiters) w.resolve();
-      } catch (error) {
-        for (const w of waiters) w.reject(error);
-      }
+  private flush(instanceId: string, pending: Outbox): void {
+    while (pending.writing < PARALLEL_WRITES && pending.waiters.length > 0) {
+      // Whole callers only, up to one transaction's worth of rows.
+      let take = 0;
+      let rows = 0;
+      while (
+        take < pending.waiters.length &&
+        (take === 0 || rows + (pending.waiters[take]?.count ?? 0) <= TRANSACTION_LIMIT)
+      )
+        rows += pending.waiters[take++]?.count ?? 0;
+      const waiters = pending.waiters.splice(0, take);
+      const messages = pending.messages.splice(0, rows);
+      pending.writing++;
+      void this.write(instanceId, messages)
+        .then(
+          () => waiters.forEach((w) => w.resolve()),
+          (error: unknown) => waiters.forEach((w) => w.reject(error)),
+        )
+        .finally(() => {
+          pending.writing--;
+          if (pending.waiters.length > 0) this.flush(instanceId, pending);
+          else if (pending.writing === 0 && this.outbox.get(instanceId) === pending)
+            this.outbox.delete(instanceId);
+        });
     }
-    pending.writing = false;
-    if (this.outbox.get(instanceId) === pending) this.outbox.delete(instanceId);
+  }
+
+  private async write(instanceId: string, messages: InboxMessage[]): Promise<void> {
+    await this.init();
+    const pk = partition(instanceId);
+    const rows = await Promise.all(messages.map((m) => this.messageRow(pk, m)));
+    for (let i = 0; i < rows.length; i += TRANSACTION_LIMIT)
+      await this.transact(
+        rows.slice(i, i + TRANSACTION_LIMIT).map((row) => ['upsert', row, 'Replace']),
+      );
   }
 
   async commit(
