@@ -28,11 +28,49 @@ export interface FilteredManifests {
   warnings: string[];
 }
 
-function languageMatches(a: string | undefined, b: string): boolean {
-  if (!a) return false;
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x === y || x.split('-')[0] === y.split('-')[0];
+/** ISO 639-2 (as AMS and MP4 write them) to 639-1 (as filters and HLS often write them). */
+const TWO_LETTER: Record<string, string> = {
+  eng: 'en',
+  fra: 'fr',
+  fre: 'fr',
+  deu: 'de',
+  ger: 'de',
+  spa: 'es',
+  ita: 'it',
+  por: 'pt',
+  nld: 'nl',
+  dut: 'nl',
+  jpn: 'ja',
+  zho: 'zh',
+  chi: 'zh',
+  kor: 'ko',
+  rus: 'ru',
+  ara: 'ar',
+  hin: 'hi',
+  swe: 'sv',
+  nor: 'no',
+  dan: 'da',
+  fin: 'fi',
+  pol: 'pl',
+  tur: 'tr',
+  ces: 'cs',
+  cze: 'cs',
+  ell: 'el',
+  gre: 'el',
+  heb: 'he',
+  hun: 'hu',
+  ukr: 'uk',
+  vie: 'vi',
+  tha: 'th',
+};
+
+function baseLanguage(value: string): string {
+  const base = value.toLowerCase().split('-')[0] ?? '';
+  return TWO_LETTER[base] ?? base;
+}
+
+export function languageMatches(a: string | undefined, b: string): boolean {
+  return a !== undefined && baseLanguage(a) === baseLanguage(b);
 }
 
 function bitrateMatches(bitrate: number | undefined, value: string): boolean {
