@@ -1,3 +1,4 @@
+import type { ContainerClient } from '@azure/storage-blob';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../shared/media/hls';
@@ -29,10 +30,7 @@ async function setup() {
   return { deps, outName, output: deps.mediaStorage.container('devstoreaccount1', outName) };
 }
 
-async function checkOutput(
-  output: ReturnType<typeof setup> extends Promise<infer T> ? T['output'] : never,
-  prefix: string,
-) {
+async function checkOutput(output: ContainerClient, prefix: string) {
   const { dir, types } = await downloadPrefix(output, prefix);
   await verifyHls(dir, 'manifest.m3u8');
   await verifyDash(dir, 'manifest.mpd');
