@@ -475,6 +475,7 @@ async function migrateLocked(
       bytesIn: prepared.bytesIn,
       bytesOut,
       packagerMs: packaged.durationMs,
+      packagerPeakRssBytes: packaged.peakRssBytes,
       encrypted: Boolean(encryption),
       ...(encryption ? { keyId: encryption.keyIdHex } : {}),
       outputPrefix: first,

@@ -274,6 +274,7 @@ describe('static target: asset kinds', () => {
     const container = uniqueName('asset-');
     await uploadFixture(deps.mediaStorage.container('devstoreaccount1', container), 'encoder');
     const id = randomUUID();
+    const second = randomUUID();
     const result = await new StaticTarget({
       ...outputOptions(outName),
       segmentDuration: 1,
@@ -281,7 +282,10 @@ describe('static target: asset kinds', () => {
       asset({
         assetName: 'filtered',
         container,
-        locators: [locator(id, ['englishOnly', 'firstTwoSeconds'])],
+        locators: [
+          locator(id, ['englishOnly', 'firstTwoSeconds']),
+          locator(second, ['englishOnly']),
+        ],
         filters: [
           {
             name: 'englishOnly',
@@ -308,7 +312,11 @@ describe('static target: asset kinds', () => {
     expect(result.reason).toBeUndefined();
     const filteredHls = result.urls.find((u) => u.kind === 'hls' && u.filters?.length);
     expect(filteredHls?.filters).toEqual(['englishOnly', 'firstTwoSeconds']);
-    expect(result.urls.find((u) => u.kind === 'dash' && u.filters?.length)).toBeUndefined();
+    expect(
+      result.urls.find(
+        (u) => u.streamingLocatorId === id && u.kind === 'dash' && u.filters?.length,
+      ),
+    ).toBeUndefined();
     expect(result.warnings.join('\n')).toMatch(/time range was not carried over to DASH/);
     const { dir } = await downloadPrefix(output, id);
     const name = 'manifest(filter=englishOnly;firstTwoSeconds).m3u8';
@@ -319,5 +327,22 @@ describe('static target: asset kinds', () => {
     const total = trimmed.segments.reduce((s, x) => s + x.duration, 0);
     expect(total).toBeGreaterThan(1.5);
     expect(total).toBeLessThan(3.1);
+
+    // The second locator's folder is a server-side copy with its own track-selection manifests.
+    const other = await downloadPrefix(output, second);
+    await verifyHls(other.dir, 'manifest.m3u8');
+    const dashName = 'manifest(filter=englishOnly).mpd';
+    await verifyDash(other.dir, dashName);
+    const mpd = parseMpd(await readFile(join(other.dir, dashName), 'utf8'));
+    expect(mpd.periods[0]!.adaptationSets.map((a) => a.lang ?? a.contentType).sort()).toEqual([
+      'en',
+      'en',
+      'video',
+    ]);
+    expect(
+      result.urls.find(
+        (u) => u.streamingLocatorId === second && u.kind === 'dash' && u.filters?.length,
+      )?.url,
+    ).toBe(`https://media.example.com/vod/${second}/${encodeURIComponent(dashName)}`);
   });
 });
