@@ -3,7 +3,8 @@ import type { ContainerClient } from '@azure/storage-blob';
 import type { IsmTrack } from '../../media/ism';
 import type { IsmcManifest, IsmcStream } from '../../media/ismc';
 import { ttmlSamples, parseTtml, toWebVtt, type Cue } from '../../media/ttml';
-import { childBoxes } from '../../media/mp4';
+import { childBoxes, parseMoov } from '../../media/mp4';
+import { ensureDecodeTime } from '../../media/fragments';
 import { downloadSmall, inParallel, type BlobEntry, type Decryption } from './transfer';
 
 /**
@@ -78,6 +79,10 @@ export async function rebuildTrack(
     );
     await handle.write(header);
     bytes += header.length;
+    const moov = childBoxes(header).find((b) => b.type === 'moov');
+    if (!moov) throw new Error(`live archive track ${track.src} has a header without moov`);
+    const trackTimescale = parseMoov(header, moov).tracks[0]?.timescale ?? 10_000_000;
+    const streamTimescale = stream?.timescale ?? trackTimescale;
     // Fetch a window of fragments in parallel, append them in order.
     for (let i = 0; i < plan.length; i += parallel) {
       const window = plan.slice(i, i + parallel);
@@ -102,7 +107,12 @@ export async function rebuildTrack(
         if (!childBoxes(fragment).some((b) => b.type === 'moof')) {
           throw new Error(`fragment ${track.src}/${chunk.time} holds no moof box`);
         }
-        await handle.write(fragment);
+        // Without a decode time, the packager would close the gap a missing fragment leaves.
+        const timed = ensureDecodeTime(
+          fragment,
+          Math.round((chunk.time * trackTimescale) / streamTimescale),
+        );
+        await handle.write(timed);
         bytes += fragment.length;
         fragments += 1;
       }

@@ -143,10 +143,10 @@ export class StaticTarget implements MigrationTarget {
     deps: TargetDependencies,
   ): Promise<AssetMigrationResult> {
     const key = workKey(asset);
+    // Done is final. A skipped asset is looked at again: a live event may have stopped, a key may
+    // have been exported since; classifying it again costs one listing.
     const previous = await deps.ledger.get(asset.accountId, key);
-    if (previous?.status === 'done' || previous?.status === 'skipped') {
-      return alreadySettled(previous.status, previous.details, previous.lastError);
-    }
+    if (previous?.status === 'done') return alreadyDone(previous.details);
     const output = deps.mediaStorage.container(
       this.options.outputStorageAccount,
       this.options.outputContainer,
@@ -173,9 +173,7 @@ export class StaticTarget implements MigrationTarget {
     try {
       // Another run may have finished while this one waited for the lock.
       const settled = await deps.ledger.get(asset.accountId, key);
-      if (settled?.status === 'done' || settled?.status === 'skipped') {
-        return alreadySettled(settled.status, settled.details, settled.lastError);
-      }
+      if (settled?.status === 'done') return alreadyDone(settled.details);
       await deps.ledger.start(asset.accountId, key);
       const ctx: Context = { asset, deps, options: this.options, source, output, work };
       try {
@@ -210,18 +208,9 @@ export class StaticTarget implements MigrationTarget {
   }
 }
 
-function alreadySettled(
-  status: string,
-  details: Record<string, unknown> | undefined,
-  reason?: string,
-): AssetMigrationResult {
+function alreadyDone(details: Record<string, unknown> | undefined): AssetMigrationResult {
   const urls = Array.isArray(details?.urls) ? (details.urls as NewUrl[]) : [];
-  return {
-    status: 'skipped',
-    reason: status === 'done' ? 'already migrated' : `already settled: ${reason ?? 'skipped'}`,
-    urls,
-    warnings: [],
-  };
+  return { status: 'skipped', reason: 'already migrated', urls, warnings: [] };
 }
 
 /** Merges the migration state into the source container's metadata, keeping what is there. */

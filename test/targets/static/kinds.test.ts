@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../shared/media/hls';
 import { parseMpd } from '../../../shared/media/dash';
-import { summarizeMp4File } from '../../../shared/media/mp4';
+import { childBoxes, parseMoof, summarizeMp4File } from '../../../shared/media/mp4';
+import { editTrafs } from '../../../shared/media/fragments';
 import { encryptBuffer } from '../../../shared/media/storage-encryption';
 import {
   StaticTarget,
@@ -105,6 +106,31 @@ describe('static target: asset kinds', () => {
     const vtt = await readFile(join(dir, 'text-eng.vtt'), 'utf8');
     expect(vtt).toMatch(/00:00:00\.500 --> 00:00:01\.800[^\n]*\nHello, live/);
     expect(vtt).toMatch(/00:00:02\.200 --> 00:00:03\.500[^\n]*\nSecond cue/);
+  });
+
+  it('keeps the gap of a missing fragment when the fragments carry no tfdt (Smooth ingest)', async () => {
+    const { deps, outName, output } = await setup();
+    const container = uniqueName('asset-');
+    const strip = (name: string, data: Buffer) =>
+      /^video=120000\/\d+$/.test(name)
+        ? editTrafs(data, (parts) => parts.filter((p) => p.type !== 'tfdt'))
+        : data;
+    await uploadFixture(deps.mediaStorage.container('devstoreaccount1', container), 'live', strip);
+    const id = randomUUID();
+    const result = await new StaticTarget({
+      ...outputOptions(outName),
+      segmentDuration: 1,
+    }).migrateAsset(
+      asset({ assetName: 'archive without tfdt', container, locators: [locator(id)] }),
+      deps,
+    );
+    expect(result.reason).toBeUndefined();
+    const { dir } = await checkOutput(output, id);
+    const buf = await readFile(join(dir, 'video-320x180-120k.mp4'));
+    const times = childBoxes(buf)
+      .filter((b) => b.type === 'moof')
+      .map((m) => parseMoof(buf, m, new Map())[0]!.baseMediaDecodeTime);
+    expect(times).toEqual([0, 10_000_000, 30_000_000]);
   });
 
   it('decrypts a storage-encrypted asset with the exported key and encrypts the output with a new key', async () => {

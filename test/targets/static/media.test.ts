@@ -8,6 +8,7 @@ import { parseTtml, parseTtmlTime, toWebVtt } from '../../../shared/media/ttml';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../shared/media/hls';
 import { parseIsoDuration, parseMpd } from '../../../shared/media/dash';
 import { childBoxes, makeBox, makeFullBox, parseMoof } from '../../../shared/media/mp4';
+import { editTrafs, ensureDecodeTime } from '../../../shared/media/fragments';
 import {
   counterBlock,
   decryptRange,
@@ -309,5 +310,45 @@ describe('static target paths, options and packager arguments', () => {
         '--hls_key_uri',
       ]),
     );
+  });
+});
+
+describe('fragment rewriting for live-archive rebuilds', () => {
+  const firstMoof = (buf: Buffer) => childBoxes(buf).find((b) => b.type === 'moof')!;
+  const decodeTime = (buf: Buffer) =>
+    parseMoof(buf, firstMoof(buf), new Map())[0]!.baseMediaDecodeTime;
+
+  it('adds a missing tfdt and keeps sample data offsets right (round trip to the original)', () => {
+    const original = readFileSync(join(FIXTURES, 'live', 'video=120000', '10000000'));
+    expect(decodeTime(original)).toBe(10_000_000);
+    const stripped = editTrafs(original, (parts) => parts.filter((p) => p.type !== 'tfdt'));
+    expect(decodeTime(stripped)).toBeUndefined();
+    expect(stripped.length).toBe(original.length - 20);
+    expect(ensureDecodeTime(stripped, 10_000_000)).toEqual(original);
+    expect(ensureDecodeTime(original, 5)).toBe(original);
+  });
+
+  it('takes the time from a Smooth tfxd box when there is one', () => {
+    const ismv = readFileSync(join(FIXTURES, 'smooth', 'movie_120k.ismv'));
+    const boxes = childBoxes(ismv);
+    const moofs = boxes.filter((b) => b.type === 'moof');
+    const second = moofs[2]!; // the second video fragment (video and audio alternate)
+    const mdat = boxes[boxes.indexOf(second) + 1]!;
+    const fragment = ismv.subarray(second.start, mdat.start + mdat.size);
+    expect(decodeTime(fragment)).toBeUndefined();
+    const timed = ensureDecodeTime(fragment, 123);
+    expect(decodeTime(timed)).toBe(10_000_000);
+    // The samples still point at the same bytes: the mdat moved by exactly the tfdt's size.
+    expect(timed.subarray(timed.length - mdat.size)).toEqual(
+      ismv.subarray(mdat.start, mdat.start + mdat.size),
+    );
+  });
+
+  it('the Smooth fixture carries signed (negative) composition offsets in version 1 truns', () => {
+    const ismv = readFileSync(join(FIXTURES, 'smooth', 'movie_120k.ismv'));
+    const runs = childBoxes(ismv)
+      .filter((b) => b.type === 'moof')
+      .flatMap((m) => parseMoof(ismv, m, new Map()));
+    expect(Math.min(...runs.map((r) => r.minCompositionOffset))).toBeLessThan(0);
   });
 });

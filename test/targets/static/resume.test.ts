@@ -1,4 +1,11 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import {
+  defaultPackagerPath,
+  PackagerError,
+  runPackager,
+} from '../../../shared/targets/static/packager';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AZURITE_ACCOUNT } from '../../../local/azurite';
@@ -83,6 +90,7 @@ describe('static target: re-runs, locks and a killed run', () => {
     const status = async (name: string) =>
       (await deps.ledger.get(ACCOUNT_ID, { kind: 'asset', name, target: 'static' }))?.status;
     expect(await status('first asset')).toBe('done');
+    expect(['running', undefined]).toContain(await status('second asset'));
     expect(await status('third asset')).toBeUndefined();
 
     // The re-run waits out the killed run's lock lease on the second asset, then finishes the rest.
@@ -97,4 +105,35 @@ describe('static target: re-runs, locks and a killed run', () => {
     const again = await migrateStaticBatch(assets, options, deps);
     expect(again.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
   }, 90_000);
+});
+
+describe('static target: packager failures', () => {
+  it('reports a failed packager run by its exit code and error lines, without key material', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'pkg-fail-'));
+    const job = {
+      outputDir: out,
+      hlsMaster: 'm.m3u8',
+      mpd: 'm.mpd',
+      segmentDuration: 4,
+      streams: [{ input: join(out, 'missing.mp4'), stream: '0', output: 'v.mp4' }],
+      encryption: { keyIdHex: '00'.repeat(16), keyHex: 'ab'.repeat(16), hlsKeyUri: 'https://k/1' },
+    };
+    const error = await runPackager(defaultPackagerPath(), job).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PackagerError);
+    expect((error as PackagerError).exitCode).not.toBe(0);
+    expect((error as Error).message).toMatch(/shaka-packager exited with code \d+/);
+    expect((error as Error).message).not.toContain('ab'.repeat(16));
+  });
+
+  it('a skipped asset is looked at again once the reason is gone', async () => {
+    const deps = await makeDeps();
+    const container = uniqueName('asset-');
+    const item = asset({ assetName: 'later', container, locators: [locator(randomUUID())] });
+    const target = new StaticTarget(outputOptions(uniqueName('out')));
+    expect((await target.migrateAsset(item, deps)).reason).toBe(
+      'the asset container does not exist',
+    );
+    await uploadFixture(deps.mediaStorage.container(AZURITE_ACCOUNT, container), 'encoder');
+    expect((await target.migrateAsset(item, deps)).status).toBe('done');
+  });
 });
