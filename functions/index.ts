@@ -5,6 +5,8 @@
 import { app } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import './health';
+import './key-delivery';
+import './activities/static-target';
 
 // Fail the start with every bad setting named, not the first request that needs one.
 app.hook.appStart(() => {
