@@ -185,6 +185,11 @@ export interface ExtensionResult {
 export interface BuildUrlMapInput {
   accountId: string;
   snapshot: Pick<SnapshotRef, 'path'>;
+  /**
+   * Targets whose new URLs to join. Each target's result is read from the ledger row
+   * `{ kind: 'asset', name: assetName, target }`, whose `details.urls` holds the `NewUrl[]`.
+   */
+  targets?: TargetName[];
 }
 
 export interface UrlMapRef {

@@ -1,73 +1,102 @@
 import type { StreamingPolicy } from '@azure/arm-mediaservices';
 
-/** The built-in policies AMS does not list, and whether they encrypt. */
-const PREDEFINED_ENCRYPTED: Record<string, boolean> = {
-  predefined_clearstreamingonly: false,
-  predefined_downloadandclearstreaming: false,
-  predefined_downloadonly: false,
-  predefined_clearkey: true,
-  predefined_multidrmcencstreaming: true,
-  predefined_multidrmstreaming: true,
+/**
+ * Streaming policies as the pipeline needs them: whether a locator under a policy has content keys,
+ * and which protocols and encryption schemes its paths have (to derive paths on a read-only
+ * account the way listPaths would list them).
+ */
+
+export type EncryptionScheme =
+  'NoEncryption' | 'EnvelopeEncryption' | 'CommonEncryptionCenc' | 'CommonEncryptionCbcs';
+
+export interface Protocols {
+  hls: boolean;
+  dash: boolean;
+  smoothStreaming: boolean;
+  download: boolean;
+}
+
+export interface PolicySection {
+  scheme: EncryptionScheme;
+  protocols: Protocols;
+}
+
+const ALL: Protocols = { hls: true, dash: true, smoothStreaming: true, download: false };
+const CENC: Protocols = { hls: false, dash: true, smoothStreaming: true, download: false };
+
+/** The built-in policies (AMS does not list them). */
+const PREDEFINED: Record<string, PolicySection[]> = {
+  predefined_downloadonly: [
+    {
+      scheme: 'NoEncryption',
+      protocols: { hls: false, dash: false, smoothStreaming: false, download: true },
+    },
+  ],
+  predefined_clearstreamingonly: [{ scheme: 'NoEncryption', protocols: ALL }],
+  predefined_downloadandclearstreaming: [
+    { scheme: 'NoEncryption', protocols: { ...ALL, download: true } },
+  ],
+  predefined_clearkey: [{ scheme: 'EnvelopeEncryption', protocols: ALL }],
+  predefined_multidrmcencstreaming: [{ scheme: 'CommonEncryptionCenc', protocols: CENC }],
+  predefined_multidrmstreaming: [
+    { scheme: 'CommonEncryptionCenc', protocols: CENC },
+    {
+      scheme: 'CommonEncryptionCbcs',
+      protocols: { hls: true, dash: false, smoothStreaming: false, download: false },
+    },
+  ],
 };
 
-export function isEncryptingPolicy(policy: StreamingPolicy): boolean {
-  return Boolean(
-    policy.envelopeEncryption || policy.commonEncryptionCenc || policy.commonEncryptionCbcs,
-  );
+type EnabledProtocols = {
+  hls?: boolean;
+  dash?: boolean;
+  smoothStreaming?: boolean;
+  download?: boolean;
+};
+type Section = { enabledProtocols?: EnabledProtocols } | undefined;
+
+/** The sections of a listed policy (a snapshot record or an SDK model). */
+export function sectionsOf(policy: Partial<StreamingPolicy>): PolicySection[] {
+  const out: PolicySection[] = [];
+  const add = (scheme: EncryptionScheme, section: Section) => {
+    if (!section) return;
+    const p = section.enabledProtocols ?? {};
+    out.push({
+      scheme,
+      protocols: {
+        hls: Boolean(p.hls),
+        dash: Boolean(p.dash),
+        smoothStreaming: Boolean(p.smoothStreaming),
+        download: Boolean(p.download),
+      },
+    });
+  };
+  add('NoEncryption', policy.noEncryption as Section);
+  add('EnvelopeEncryption', policy.envelopeEncryption as Section);
+  add('CommonEncryptionCenc', policy.commonEncryptionCenc as Section);
+  add('CommonEncryptionCbcs', policy.commonEncryptionCbcs as Section);
+  return out;
+}
+
+export function isEncryptingPolicy(policy: Partial<StreamingPolicy>): boolean {
+  return sectionsOf(policy).some((s) => s.scheme !== 'NoEncryption');
+}
+
+/** A policy's sections by name: listed policies first, then the predefined ones. */
+export function sectionsByName(
+  name: string | undefined,
+  listed: ReadonlyMap<string, PolicySection[]>,
+): PolicySection[] | undefined {
+  if (!name) return undefined;
+  const key = name.toLowerCase();
+  return listed.get(key) ?? PREDEFINED[key];
 }
 
 /** Whether a locator with this policy has content keys; `undefined` when the policy is unknown. */
 export function policyEncrypts(
-  policyName: string | undefined,
-  known: ReadonlyMap<string, boolean>,
+  name: string | undefined,
+  listed: ReadonlyMap<string, PolicySection[]>,
 ): boolean | undefined {
-  if (!policyName) return undefined;
-  const key = policyName.toLowerCase();
-  return known.get(key) ?? PREDEFINED_ENCRYPTED[key];
-}
-
-/** Streaming protocols a predefined or listed policy enables (for deriving paths). */
-export interface PolicyProtocols {
-  hls: boolean;
-  dash: boolean;
-  smooth: boolean;
-  download: boolean;
-}
-
-const ALL: PolicyProtocols = { hls: true, dash: true, smooth: true, download: false };
-
-export function predefinedProtocols(name: string): PolicyProtocols | undefined {
-  switch (name.toLowerCase()) {
-    case 'predefined_clearstreamingonly':
-    case 'predefined_clearkey':
-    case 'predefined_multidrmcencstreaming':
-      return ALL;
-    case 'predefined_multidrmstreaming':
-      return ALL;
-    case 'predefined_downloadandclearstreaming':
-      return { ...ALL, download: true };
-    case 'predefined_downloadonly':
-      return { hls: false, dash: false, smooth: false, download: true };
-    default:
-      return undefined;
-  }
-}
-
-/** The protocols a listed policy enables (union over its encryption sections). */
-export function policyProtocols(policy: StreamingPolicy): PolicyProtocols {
-  const out: PolicyProtocols = { hls: false, dash: false, smooth: false, download: false };
-  const sections = [
-    policy.noEncryption?.enabledProtocols,
-    policy.envelopeEncryption?.enabledProtocols,
-    policy.commonEncryptionCenc?.enabledProtocols,
-    policy.commonEncryptionCbcs?.enabledProtocols,
-  ];
-  for (const p of sections) {
-    if (!p) continue;
-    out.hls ||= p.hls;
-    out.dash ||= p.dash;
-    out.smooth ||= p.smoothStreaming;
-    out.download ||= p.download;
-  }
-  return out;
+  const sections = sectionsByName(name, listed);
+  return sections ? sections.some((s) => s.scheme !== 'NoEncryption') : undefined;
 }

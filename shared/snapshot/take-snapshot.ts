@@ -1,4 +1,4 @@
-import type { AzureMediaServices, StreamingPolicy } from '@azure/arm-mediaservices';
+import type { AzureMediaServices } from '@azure/arm-mediaservices';
 import type { PagedAsyncIterableIterator } from '@azure/core-paging';
 import { canonicalAccountId, parseAccountId, type AccountRef } from '../account-id';
 import { readAccount } from '../ams/account';
@@ -16,7 +16,7 @@ import {
 import { NdjsonBlobWriter } from './ndjson-writer';
 import { forEachLimited } from './pool';
 import { moveSecrets } from './secret-fields';
-import { isEncryptingPolicy, policyEncrypts } from './streaming-policy';
+import { policyEncrypts, sectionsOf, type PolicySection } from './streaming-policy';
 
 /** `snapshots/{subscription}/{resourceGroup}/{account}/{takenAt}/`, lower-case, time without colons. */
 export function snapshotPath(ref: AccountRef, takenAt: number): string {
@@ -79,8 +79,8 @@ class SnapshotRun {
   private readonly unreadable: Array<{ type: string; reason: string }> = [];
   private secretsMoved = 0;
   private readonly writers = new Map<SnapshotType, NdjsonBlobWriter>();
-  /** Streaming policy name (lower) -> encrypts; small (policies, not locators). */
-  private readonly policies = new Map<string, boolean>();
+  /** Streaming policy name (lower) -> sections; small (policies, not locators). */
+  private readonly policies = new Map<string, PolicySection[]>();
   private readonly accountFilterNames = new Set<string>();
   /** Assets whose locators name filters that are not account filters (for `referenced`). */
   private readonly assetsWithOwnFilters = new Set<string>();
@@ -114,7 +114,7 @@ class SnapshotRun {
       if (f.name) this.accountFilterNames.add(f.name.toLowerCase());
     });
     await this.list('streamingPolicies', client.streamingPolicies.list(rg, name), (p) => {
-      if (p.name) this.policies.set(p.name.toLowerCase(), isEncryptingPolicy(p as StreamingPolicy));
+      if (p.name) this.policies.set(p.name.toLowerCase(), sectionsOf(p));
     });
     await this.list(
       'contentKeyPolicies',
