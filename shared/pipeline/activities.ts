@@ -60,7 +60,7 @@ function batchOf(name: string, input: Record<string, unknown>): BatchRef {
 }
 
 export const pipelineActivities = {
-  [ActivityNames.discoverAccount]: (
+  [ActivityNames.discoverAccount]: async (
     deps: PipelineDependencies,
     raw: unknown,
   ): Promise<AccountState> => {
@@ -70,7 +70,7 @@ export const pipelineActivities = {
       countResources: input.countResources === true,
     });
   },
-  [ActivityNames.takeSnapshot]: (
+  [ActivityNames.takeSnapshot]: async (
     deps: PipelineDependencies,
     raw: unknown,
   ): Promise<SnapshotRef> => {
@@ -88,7 +88,7 @@ export const pipelineActivities = {
       accountId: accountIdOf(ActivityNames.takeSnapshot, input),
     });
   },
-  [ActivityNames.requestExtension]: (
+  [ActivityNames.requestExtension]: async (
     deps: PipelineDependencies,
     raw: unknown,
   ): Promise<ExtensionResult> => {
@@ -112,7 +112,7 @@ export const pipelineActivities = {
       );
     return planBatches(input);
   },
-  [ActivityNames.exportKeysBatch]: (
+  [ActivityNames.exportKeysBatch]: async (
     deps: PipelineDependencies,
     raw: unknown,
   ): Promise<BatchResult> => {
@@ -122,7 +122,7 @@ export const pipelineActivities = {
       batch: batchOf(ActivityNames.exportKeysBatch, input),
     });
   },
-  [ActivityNames.exportPathsBatch]: (
+  [ActivityNames.exportPathsBatch]: async (
     deps: PipelineDependencies,
     raw: unknown,
   ): Promise<BatchResult> => {
@@ -133,7 +133,10 @@ export const pipelineActivities = {
       derive: input.derive === true,
     });
   },
-  [ActivityNames.buildUrlMap]: (deps: PipelineDependencies, raw: unknown): Promise<UrlMapRef> => {
+  [ActivityNames.buildUrlMap]: async (
+    deps: PipelineDependencies,
+    raw: unknown,
+  ): Promise<UrlMapRef> => {
     const input = object(ActivityNames.buildUrlMap, raw) as Partial<BuildUrlMapInput>;
     if (!input.snapshot || typeof input.snapshot.path !== 'string')
       throw new Error('buildUrlMap: snapshot { path } is required');
@@ -143,7 +146,10 @@ export const pipelineActivities = {
       targets: input.targets,
     });
   },
-  [ActivityNames.writeReport]: (deps: PipelineDependencies, raw: unknown): Promise<ReportRef> => {
+  [ActivityNames.writeReport]: async (
+    deps: PipelineDependencies,
+    raw: unknown,
+  ): Promise<ReportRef> => {
     const input = object(ActivityNames.writeReport, raw) as Partial<WriteReportInput>;
     return writeReport(deps, {
       ...input,
