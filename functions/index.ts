@@ -8,6 +8,8 @@ import './health';
 import './key-delivery';
 import './activities/static-target';
 
+import './activities/pipeline';
+
 // Fail the start with every bad setting named, not the first request that needs one.
 app.hook.appStart(() => {
   getConfig();
