@@ -5,6 +5,11 @@
 import { app } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import './health';
+import { registerAzureTriggers } from './triggers';
+
+// Reports and URL maps are streamed from storage, never buffered whole in the worker.
+app.setup({ enableHttpStream: true });
+registerAzureTriggers();
 
 // Fail the start with every bad setting named, not the first request that needs one.
 app.hook.appStart(() => {
