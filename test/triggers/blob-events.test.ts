@@ -2,21 +2,15 @@ import { Ledger } from '../../shared/ledger/ledger';
 import { accountInstanceId, storageOnlyInstanceId } from '../../shared/triggers/account-instance';
 import { handleAssetBlobEvent, type BlobEventInput } from '../../shared/triggers/blob-events';
 import { handleRequestFile, RESULTS_CONTAINER } from '../../shared/triggers/request-files';
-import { FakeDurableClient } from './support/fake-client';
-import { accountArmId, SUB, testServices } from './support/services';
+import { runtimeServices, startsOf } from './support/runtime';
+import { accountArmId, SUB } from './support/services';
 
 const topic = (storage: string) =>
   `/subscriptions/${SUB}/resourceGroups/media/providers/Microsoft.Storage/storageAccounts/${storage}`;
 
-function blobCreated(
-  storage: string,
-  container: string,
-  blob: string,
-  at: string,
-  id?: string,
-): BlobEventInput {
+function blobCreated(storage: string, container: string, blob: string, at: string): BlobEventInput {
   return {
-    id: id ?? `${container}/${blob}@${at}`,
+    id: `${storage}/${container}/${blob}@${at}`,
     eventType: 'Microsoft.Storage.BlobCreated',
     subject: `/blobServices/default/containers/${container}/blobs/${blob}`,
     topic: topic(storage),
@@ -25,26 +19,29 @@ function blobCreated(
   };
 }
 
-describe('blob events', () => {
-  const client = new FakeDurableClient();
-  const { services, tables, blobs } = testServices({ client, debounceWindowMs: 10 * 60_000 });
+describe('blob events on the local runtime', () => {
+  const { services, tables, blobs, runtime, handled } = runtimeServices({
+    debounceWindowMs: 10 * 60_000,
+  });
   const deps = services.blobEvents;
   const live = accountArmId('live');
   const gone = accountArmId('gone');
   const liveInstance = accountInstanceId(live);
+  const handledBy = (id: string) => handled.filter((h) => h.instanceId === id);
+  afterAll(() => runtime.stop());
 
   beforeAll(async () => {
     await deps.index.recordStorageAccounts(live, ['livemedia']);
     await deps.index.recordStorageAccounts(gone, ['gonemedia']);
     await deps.index.recordContainers(live, 'livemedia', ['legacy-uploads']);
-    await client.startNew('accountMigration', {
-      instanceId: liveInstance,
-      input: { accountId: live, targets: ['static'], extensionPolicy: 'auto' },
-    });
-    client.set(liveInstance, { runtimeStatus: 'Running' });
+    await services.migrations.start(
+      { accountId: live, targets: ['static'], extensionPolicy: 'auto' },
+      false,
+      'test',
+    );
   });
 
-  it('turns one hundred blobs of one new asset, delivered twice and out of order, into one assets-added', async () => {
+  it('turns one hundred blobs of one new asset, each delivered twice, out of order, into one assets-added handling', async () => {
     const base = Date.parse('2025-03-01T10:00:00Z');
     const events = Array.from({ length: 100 }, (_, i) =>
       blobCreated(
@@ -54,55 +51,48 @@ describe('blob events', () => {
         new Date(base + i * 1000).toISOString(),
       ),
     );
-    // Every event delivered twice, all at once, in reverse order.
     const deliveries = [...events, ...events].reverse();
     const outcomes = await Promise.all(deliveries.map((e) => handleAssetBlobEvent(deps, e)));
-    const raised = client.events.filter(
-      (e) => e.eventName === 'assetsAdded' && e.instanceId === liveInstance,
-    );
-    expect(raised).toHaveLength(1);
-    expect(raised[0]?.eventData).toMatchObject({
-      source: 'blob-event',
-      storageAccount: 'livemedia',
-      container: 'asset-0001',
-    });
     expect(outcomes.filter((o) => o.action === 'assets-added')).toHaveLength(1);
     expect(outcomes.filter((o) => o.action === 'absorbed')).toHaveLength(199);
 
     // A late duplicate of the first blob changes nothing either.
     await handleAssetBlobEvent(deps, events[0] as BlobEventInput);
-    expect(client.events.filter((e) => e.eventName === 'assetsAdded')).toHaveLength(1);
+    await runtime.runUntilIdle();
+    expect(handledBy(liveInstance)).toHaveLength(1);
+    expect(handledBy(liveInstance)[0]?.data).toMatchObject({
+      source: 'blob-event',
+      storageAccount: 'livemedia',
+      container: 'asset-0001',
+    });
 
-    // An hour later, new blobs in that container are a new burst: one more event.
+    // An hour later, new blobs in that container are a new burst: one more handling.
     const later = new Date(base + 3600_000).toISOString();
     await handleAssetBlobEvent(deps, blobCreated('livemedia', 'asset-0001', 'extra.vtt', later));
-    expect(client.events.filter((e) => e.eventName === 'assetsAdded')).toHaveLength(2);
+    await runtime.runUntilIdle();
+    expect(handledBy(liveInstance)).toHaveLength(2);
   });
 
   it('routes containers an asset points to, and ignores others', async () => {
-    const legacy = await handleAssetBlobEvent(
-      deps,
-      blobCreated('livemedia', 'legacy-uploads', 'a.mp4', '2025-03-02T00:00:00Z'),
-    );
-    expect(legacy).toEqual({ action: 'assets-added', instanceId: liveInstance });
+    const at = '2025-03-02T00:00:00Z';
     expect(
-      await handleAssetBlobEvent(
-        deps,
-        blobCreated('livemedia', 'random', 'a.mp4', '2025-03-02T00:00:00Z'),
-      ),
+      await handleAssetBlobEvent(deps, blobCreated('livemedia', 'legacy-uploads', 'a.mp4', at)),
+    ).toEqual({ action: 'assets-added', instanceId: liveInstance });
+    expect(
+      await handleAssetBlobEvent(deps, blobCreated('livemedia', 'random', 'a.mp4', at)),
     ).toMatchObject({ action: 'unknown-container' });
     expect(
-      await handleAssetBlobEvent(
-        deps,
-        blobCreated('strangers', 'asset-9', 'a.mp4', '2025-03-02T00:00:00Z'),
-      ),
+      await handleAssetBlobEvent(deps, blobCreated('strangers', 'asset-9', 'a.mp4', at)),
     ).toMatchObject({ action: 'unknown-container' });
     expect(
       await handleAssetBlobEvent(deps, {
-        ...blobCreated('livemedia', 'asset-1', 'a', '2025-03-02T00:00:00Z'),
+        ...blobCreated('livemedia', 'asset-1', 'a', at),
         eventType: 'Microsoft.Storage.BlobDeleted',
       }),
     ).toMatchObject({ action: 'ignored' });
+    expect(
+      await handleAssetBlobEvent(deps, blobCreated('gonemedia', 'asset-1', 'a', at)),
+    ).toMatchObject({ action: 'not-running' });
   });
 
   it('migrates a new container of a deleted account from storage alone, once per burst', async () => {
@@ -122,9 +112,8 @@ describe('blob events', () => {
     expect(outcomes.filter((o) => o.action === 'storage-only')).toEqual([
       { action: 'storage-only', instanceId: expected, outcome: 'started' },
     ]);
-    const started = client.started.filter((s) => s.instanceId === expected);
-    expect(started).toHaveLength(1);
-    expect(started[0]?.input).toMatchObject({
+    expect(await startsOf(runtime, expected)).toBe(1);
+    expect((await runtime.client.getStatus(expected)).input).toMatchObject({
       accountId: gone.toLowerCase(),
       extensionPolicy: 'never',
       storageOnly: { storageAccount: 'gonemedia', container: 'asset-77' },
@@ -138,24 +127,16 @@ describe('blob events', () => {
       `${SUB},media,fileb,static,`,
       `${SUB},media,bad!,static,`,
     ].join('\n');
-    const result = await handleRequestFile(services.requestFiles, {
-      name: 'batch1.csv',
-      content: Buffer.from(csv),
-    });
+    const file = { name: 'batch1.csv', content: Buffer.from(csv) };
+    const result = await handleRequestFile(services.requestFiles, file);
     expect(result).toMatchObject({ entries: 3, started: 2, invalid: 1 });
     expect(result?.results[2]).toMatchObject({ line: 4, outcome: 'invalid' });
-    expect(
-      client.started.find((s) => s.instanceId === accountInstanceId(accountArmId('filea')))?.input,
-    ).toMatchObject({
+    const filea = accountInstanceId(accountArmId('filea'));
+    expect((await runtime.client.getStatus(filea)).input).toMatchObject({
       targets: ['static', 'mkio'],
       extensionPolicy: 'never',
     });
-
-    const again = await handleRequestFile(services.requestFiles, {
-      name: 'batch1.csv',
-      content: Buffer.from(csv),
-    });
-    expect(again).toBeUndefined();
+    expect(await handleRequestFile(services.requestFiles, file)).toBeUndefined();
 
     const json = JSON.stringify({
       targets: ['ravnur'],
@@ -166,9 +147,7 @@ describe('blob events', () => {
       content: Buffer.from(json),
     });
     expect(second).toMatchObject({ entries: 2, started: 1, alreadyRunning: 1 });
-    expect(
-      client.started.filter((s) => s.instanceId === accountInstanceId(accountArmId('filea'))),
-    ).toHaveLength(1);
+    expect(await startsOf(runtime, filea)).toBe(1);
 
     const broken = await handleRequestFile(services.requestFiles, {
       name: 'broken.json',

@@ -59,20 +59,11 @@ describe('portal API handlers', () => {
     });
   });
 
-  it('starts concurrent requests for one account exactly once', async () => {
-    client.startDelayMs = 30;
-    const body = JSON.stringify({ accountId: accountArmId('fabrikam'), targets: ['ravnur'] });
-    const answers = await Promise.all(
-      Array.from({ length: 10 }, () => call(services, 'startMigration', { headers: json, body })),
-    );
-    client.startDelayMs = 0;
-    const id = accountInstanceId(accountArmId('fabrikam'));
-    expect(client.started.filter((s) => s.instanceId === id)).toHaveLength(1);
-    expect(answers.every((a) => a.status === 202)).toBe(true);
-    expect(answers.filter((a) => (a.json as { created: boolean }).created)).toHaveLength(1);
-  });
-
   it('answers a finished migration with its status unless asked to restart', async () => {
+    await call(services, 'startMigration', {
+      headers: json,
+      body: JSON.stringify({ accountId: accountArmId('fabrikam'), targets: ['ravnur'] }),
+    });
     client.set(contosoId, { runtimeStatus: 'Completed' });
     const body = { accountId: accountArmId('contoso'), targets: ['static'] };
     const finished = await call(services, 'startMigration', {
