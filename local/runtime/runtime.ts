@@ -143,12 +143,19 @@ export class DurableRuntime {
     });
   }
 
-  /** Stops timers and new work; running activities finish, their results stay in the store. */
+  /**
+   * Stops timers and new work, and waits (up to ten seconds) for episodes and store writes under
+   * way. Activities still running finish, but their results are not recorded: a restarted runtime
+   * runs them again, as after a crash.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.realTimer) clearTimeout(this.realTimer);
     this.unsubscribeClock?.();
     for (const live of this.live.values()) this.scheduler.cancel(live.record.instanceId);
+    const deadline = Date.now() + 10_000;
+    while (this.pending > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     await this.store.close?.();
   }
 
