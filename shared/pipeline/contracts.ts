@@ -41,6 +41,29 @@ export interface MigrationRequest {
   requireApproval?: boolean;
   /** Options per target (output path template, encryption...), JSON. */
   targetOptions?: Record<string, Record<string, string | number | boolean>>;
+  /** Content-key operations allowed per hour for this account (config `LIFEBOAT_KEY_BUDGET_PER_HOUR`). */
+  keyBudgetPerHour?: number;
+  /** Batch sizes, parallelism and watch cadence; defaults in shared/pipeline/tuning.ts. */
+  tuning?: Partial<MigrationTuning>;
+}
+
+/** Knobs of the fan-out and of the watch through the window. */
+export interface MigrationTuning {
+  /** Records per key/secret batch (one batch runs at a time per account: one key budget). */
+  keyBatchSize: number;
+  /** Records per path batch and per target batch. */
+  pathBatchSize: number;
+  assetBatchSize: number;
+  /** Batches in flight at once for paths and targets. */
+  parallelism: number;
+  /** Batches handled per orchestration generation before continueAsNew (bounds history). */
+  batchesPerGeneration: number;
+  /** How often the watch looks for new assets before read-only, in hours. */
+  watchIntervalHours: number;
+  /** How long before read-only the final snapshot is taken, in hours. */
+  finalSnapshotLeadHours: number;
+  /** How long before deletion the warning is raised, in days. */
+  deletionWarningLeadDays: number;
 }
 
 export interface ResourceCounts {
@@ -114,4 +137,167 @@ export interface WindowPlan {
   exportDurationMs: number;
   requestExtension: boolean;
   reason: string;
+}
+
+/*
+ * Activity inputs and outputs as the account orchestration calls them (added by the orchestration
+ * side; every field is JSON and free of secrets).
+ */
+
+export interface AccountActivityInput {
+  accountId: string;
+}
+
+export type SnapshotKind = 'initial' | 'incremental' | 'final';
+
+export interface TakeSnapshotInput {
+  accountId: string;
+  kind: SnapshotKind;
+  /** The account refuses POSTs: read with GETs only. */
+  readOnly: boolean;
+  /** For incremental snapshots: only assets (and their locators) created after this time. */
+  createdAfter?: string;
+}
+
+export interface ExtensionResult {
+  /** A request was sent now (false when the ledger shows it was sent before). */
+  requested: boolean;
+  granted: boolean;
+  /** The retirement date read back from the header after the request. */
+  retirementDate?: string;
+  /** The service's answer to a refusal, redacted. */
+  answer?: string;
+}
+
+/** exportKeysBatch: `streamingLocators` slices call listContentKeys, `contentKeyPolicies` slices getPolicyPropertiesWithSecrets. */
+export interface ExportBatchInput {
+  accountId: string;
+  batch: BatchRef;
+}
+
+export interface ExportPathsBatchInput extends ExportBatchInput {
+  /** The account is read-only: derive paths from GET data and the `.ism` in storage. */
+  derive: boolean;
+}
+
+export interface MigrateAssetsBatchInput {
+  accountId: string;
+  target: TargetName;
+  batch: BatchRef;
+  options?: Record<string, string | number | boolean>;
+}
+
+export interface BuildUrlMapInput {
+  accountId: string;
+  /** Every snapshot whose locators the map covers (initial and incremental). */
+  snapshotPaths: string[];
+  targets: TargetName[];
+}
+
+export interface UrlMapRef {
+  jsonPath: string;
+  csvPath: string;
+  urls: number;
+}
+
+export interface ReportRef {
+  jsonPath: string;
+  htmlPath: string;
+}
+
+export interface RecordAccountStateInput {
+  accountId: string;
+  /** Table-storable scalars merged into the account's ledger row (phase, deadlines, counts). */
+  patch: Record<string, string | number | boolean>;
+}
+
+/* The account orchestration's progress: its custom status, its result and the report's input. */
+
+export type MigrationPhase =
+  | 'discover'
+  | 'snapshot'
+  | 'plan'
+  | 'approval'
+  | 'extension'
+  | 'export'
+  | 'targets'
+  | 'publish'
+  | 'watch'
+  | 'done';
+
+/** How the instance ended (set once phase is `done`). */
+export type MigrationOutcome =
+  | 'completed'
+  | 'completed-with-failures'
+  | 'account-deleted'
+  | 'cancelled'
+  /** The account could not be read or snapshotted after repeated attempts. */
+  | 'failed';
+
+export type WorkStage = 'keys' | 'secrets' | 'paths' | 'targets';
+
+export interface WorkTally {
+  /** Records the batches covered (clear locators included: the activity skips them). */
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  calls: number;
+  waitedMs: number;
+}
+
+export interface MigrationEvent {
+  at: string;
+  what: string;
+}
+
+export interface MigrationFailure {
+  at: string;
+  stage: WorkStage | 'discover' | 'snapshot' | 'extension' | 'urlMap' | 'report';
+  /** The batch label, or the activity. */
+  where: string;
+  /** Redacted, one line. */
+  error: string;
+}
+
+export interface ExtensionRecord {
+  requested: boolean;
+  requestedAt?: string;
+  granted?: boolean;
+  answer?: string;
+}
+
+export interface MigrationSummary {
+  accountId: string;
+  instanceId: string;
+  phase: MigrationPhase;
+  outcome?: MigrationOutcome;
+  startedAt: string;
+  updatedAt: string;
+  account?: AccountState;
+  plan?: WindowPlan;
+  /** The first snapshot and the latest ones (bounded). */
+  snapshots: SnapshotRef[];
+  extension: ExtensionRecord;
+  tallies: {
+    keys: WorkTally;
+    secrets: WorkTally;
+    paths: WorkTally;
+    targets: Record<string, WorkTally>;
+  };
+  /** The most recent failures (bounded); the ledger holds every one. */
+  failures: MigrationFailure[];
+  failureCount: number;
+  /** What happened when (bounded). */
+  timeline: MigrationEvent[];
+  /** Paths derived from GET data (read-only account) rather than listed by the service. */
+  pathsDerived: boolean;
+  urlMap?: UrlMapRef;
+  report?: ReportRef;
+  nextWakeUpAt?: string;
+}
+
+export interface WriteReportInput {
+  accountId: string;
+  summary: MigrationSummary;
 }
