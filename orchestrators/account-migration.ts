@@ -7,14 +7,15 @@ import {
   type AccountActivityInput,
   type AccountState,
   type BatchResult,
-  type ExportPathsBatchInput,
+  type BuildUrlMapInput,
+  type ExportBatchInput,
   type ExtensionResult,
   type MigrateAssetsBatchInput,
   type MigrationFailure,
   type MigrationSummary,
   type RecordAccountStateInput,
   type ReportRef,
-  type SnapshotKind,
+  type TakeSnapshotInput,
   type SnapshotRef,
   type UrlMapRef,
   type WriteReportInput,
@@ -54,6 +55,8 @@ import type { WindowPlanner } from '../shared/pipeline/window-planner';
  */
 
 const HOUR = 3_600_000;
+
+type SnapshotKind = 'initial' | 'incremental' | 'final';
 const DISCOVER_RETRY_DELAY = HOUR;
 const MAX_DISCOVER_ATTEMPTS = 5;
 
@@ -97,6 +100,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
     const accountInput: AccountActivityInput = { accountId: request.accountId };
     const retry = retryOptions();
     let batchesLeft = tuning.batchesPerGeneration;
+    let lastRecordedEvent: MigrationSummary['timeline'][number] | undefined;
 
     const fail = (stage: MigrationFailure['stage'], where: string, error: unknown) =>
       recordFailure(state, { at: iso(), stage, where, error: errorLine(error) });
@@ -124,11 +128,15 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
       if (state.plan?.deletionAt) patch.deletionAt = state.plan.deletionAt;
       if (state.account?.retirementDate) patch.retirementDate = state.account.retirementDate;
       if (state.nextWakeUpAt) patch.nextWakeUpAt = state.nextWakeUpAt;
+      // The latest timeline line goes to the ledger's event log too (the report reads it there).
+      const event = state.timeline.at(-1);
       try {
         yield* call<void>(ActivityNames.recordAccountState, {
           accountId: request.accountId,
           patch,
+          event: event && event !== lastRecordedEvent ? event.what : undefined,
         } satisfies RecordAccountStateInput);
+        lastRecordedEvent = event;
       } catch (error) {
         // The ledger row is a convenience for queries; the instance state is the truth.
         fail('report', ActivityNames.recordAccountState, error);
@@ -153,10 +161,8 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
       try {
         const ref = yield* call<SnapshotRef>(ActivityNames.takeSnapshot, {
           accountId: request.accountId,
-          kind,
-          readOnly,
           createdAfter: kind === 'initial' ? undefined : state.lastSnapshotAt,
-        });
+        } satisfies TakeSnapshotInput);
         recordSnapshot(state, ref);
         const unread = ref.unreadable.length ? `, ${ref.unreadable.length} types unreadable` : '';
         note(state, iso(), `${kind} snapshot taken${readOnly ? ' with GETs only' : ''}${unread}`);
@@ -172,6 +178,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
       state.plan = deps.planWindow({
         now: iso(),
         account: state.account,
+        counts: state.snapshots[0]?.resourceCounts ?? state.account.counts,
         policy: request.extensionPolicy,
         keyBudgetPerHour: request.keyBudgetPerHour ?? 1200,
         extensionRequested: state.extension.requested,
@@ -228,7 +235,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
           accountId: request.accountId,
           batch: work.batch,
           derive: work.derive ?? false,
-        } satisfies ExportPathsBatchInput;
+        } satisfies ExportBatchInput;
       }
       if (work.stage === 'targets') {
         return {
@@ -319,18 +326,29 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
     function* publish(): Generator<Task, void, unknown> {
       if (state.snapshots.length > 0) {
         try {
+          const [base, ...deltas] = state.snapshots;
           state.urlMap = yield* call<UrlMapRef>(ActivityNames.buildUrlMap, {
             accountId: request.accountId,
-            snapshotPaths: state.snapshots.map((s) => s.path),
-            targets: request.targets,
-          });
+            snapshot: { path: base!.path },
+            deltas: deltas.map((d) => ({ path: d.path })),
+          } satisfies BuildUrlMapInput);
         } catch (error) {
           fail('urlMap', ActivityNames.buildUrlMap, error);
         }
       }
       try {
+        const base = state.snapshots[0];
         state.report = yield* call<ReportRef>(ActivityNames.writeReport, {
           accountId: request.accountId,
+          snapshot: base && {
+            path: base.path,
+            counts: base.counts,
+            unreadable: base.unreadable,
+            readOnly: base.readOnly,
+            takenAt: base.takenAt,
+          },
+          plan: state.plan,
+          urlMap: state.urlMap,
           summary: summary(),
         } satisfies WriteReportInput);
       } catch (error) {
@@ -496,7 +514,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
               state.extension = {
                 requested: true,
                 requestedAt: iso(),
-                granted: result.granted,
+                granted: result.accepted,
                 answer: result.answer,
               };
               if (result.retirementDate && state.account) {
@@ -505,8 +523,8 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
               note(
                 state,
                 iso(),
-                result.granted
-                  ? `extension granted; retirement date now ${result.retirementDate ?? 'unchanged yet'}`
+                result.accepted
+                  ? `extension granted; retirement date ${result.confirmed ? 'now' : 'not yet moved, still'} ${result.retirementDate ?? 'unknown'}`
                   : `extension refused: ${result.answer ?? 'no answer'}`,
               );
               plan();

@@ -105,6 +105,10 @@ export interface SnapshotRef {
   unreadable: Array<{ type: string; reason: string }>;
   /** Taken with GETs only because the account was read-only. */
   readOnly: boolean;
+  /** The counts in the shape the planner reads (added by the pipeline). */
+  resourceCounts?: ResourceCounts;
+  /** Blob container the path is in (added by the pipeline). */
+  container?: string;
 }
 
 /** A slice of one snapshot resource file, by position, for fan-out in batches. */
@@ -140,44 +144,43 @@ export interface WindowPlan {
 }
 
 /*
- * Activity inputs and outputs as the account orchestration calls them (added by the orchestration
- * side; every field is JSON and free of secrets).
+ * Activity inputs and outputs as the account orchestration calls them. The shapes mirror the ones
+ * the pipeline side adds for its activities (same names and fields); the orchestration adds
+ * MigrateAssetsBatchInput and WriteReportInput.summary.
  */
 
 export interface AccountActivityInput {
   accountId: string;
 }
 
-export type SnapshotKind = 'initial' | 'incremental' | 'final';
-
+/** takeSnapshot's input. */
 export interface TakeSnapshotInput {
   accountId: string;
-  kind: SnapshotKind;
-  /** The account refuses POSTs: read with GETs only. */
-  readOnly: boolean;
-  /** For incremental snapshots: only assets (and their locators) created after this time. */
+  /** Only assets, locators and content key policies created after this (a delta snapshot). */
   createdAfter?: string;
 }
 
-export interface ExtensionResult {
-  /** A request was sent now (false when the ledger shows it was sent before). */
-  requested: boolean;
-  granted: boolean;
-  /** The retirement date read back from the header after the request. */
-  retirementDate?: string;
-  /** The service's answer to a refusal, redacted. */
-  answer?: string;
-}
-
-/** exportKeysBatch: `streamingLocators` slices call listContentKeys, `contentKeyPolicies` slices getPolicyPropertiesWithSecrets. */
+/** exportKeysBatch's and exportPathsBatch's input. */
 export interface ExportBatchInput {
   accountId: string;
   batch: BatchRef;
+  /** exportPathsBatch: the account is read-only, so derive paths from GET data and the .ism. */
+  derive?: boolean;
 }
 
-export interface ExportPathsBatchInput extends ExportBatchInput {
-  /** The account is read-only: derive paths from GET data and the `.ism` in storage. */
-  derive: boolean;
+export interface ExtensionResult {
+  /** A PATCH was sent by this call (false when the ledger shows it was sent before). */
+  sentNow: boolean;
+  /** The extension was asked for, now or before. */
+  requested: boolean;
+  /** The service accepted it (202). */
+  accepted: boolean;
+  /** The new date is visible in the header. */
+  confirmed: boolean;
+  /** The service's answer (redacted), e.g. `HTTP 202` or the refusal's code and message. */
+  answer?: string;
+  retirementDateBefore?: string;
+  retirementDate?: string;
 }
 
 export interface MigrateAssetsBatchInput {
@@ -187,17 +190,35 @@ export interface MigrateAssetsBatchInput {
   options?: Record<string, string | number | boolean>;
 }
 
+/** buildUrlMap's input and output. */
 export interface BuildUrlMapInput {
   accountId: string;
-  /** Every snapshot whose locators the map covers (initial and incremental). */
-  snapshotPaths: string[];
-  targets: TargetName[];
+  snapshot: Pick<SnapshotRef, 'path'>;
+  /** Delta snapshots taken since (new assets): their locators belong in the same map. */
+  deltas?: Array<Pick<SnapshotRef, 'path'>>;
 }
 
 export interface UrlMapRef {
   jsonPath: string;
   csvPath: string;
-  urls: number;
+  /** Old URLs written. */
+  rows: number;
+  /** Rows with a new URL from a target. */
+  mapped: number;
+  /** Rows whose path was derived (read-only account) rather than listed by the service. */
+  derived: number;
+  /** Locators with no path at all (neither listed nor derivable), with the reason. */
+  missing: number;
+}
+
+/** writeReport's input and output. */
+export interface WriteReportInput {
+  accountId: string;
+  snapshot?: Pick<SnapshotRef, 'path' | 'counts' | 'unreadable' | 'readOnly' | 'takenAt'>;
+  plan?: WindowPlan;
+  urlMap?: UrlMapRef;
+  /** The orchestration's account of what happened (phases, tallies, failures, timeline). */
+  summary?: MigrationSummary;
 }
 
 export interface ReportRef {
@@ -205,10 +226,12 @@ export interface ReportRef {
   htmlPath: string;
 }
 
+/** recordAccountState's input: merge into the ledger's account row, and optionally log an event. */
 export interface RecordAccountStateInput {
   accountId: string;
-  /** Table-storable scalars merged into the account's ledger row (phase, deadlines, counts). */
-  patch: Record<string, string | number | boolean>;
+  patch: Record<string, string | number | boolean | undefined>;
+  /** A line for the report's timeline ("extension requested", "read-only reached"...). */
+  event?: string;
 }
 
 /* The account orchestration's progress: its custom status, its result and the report's input. */
@@ -295,9 +318,4 @@ export interface MigrationSummary {
   urlMap?: UrlMapRef;
   report?: ReportRef;
   nextWakeUpAt?: string;
-}
-
-export interface WriteReportInput {
-  accountId: string;
-  summary: MigrationSummary;
 }

@@ -1,5 +1,5 @@
 import type { ExtensionPolicy } from '../config';
-import type { AccountState, WindowPlan } from './contracts';
+import type { AccountState, ResourceCounts, WindowPlan } from './contracts';
 
 /**
  * What the account orchestration asks of the window planner (shared/planner): a pure function of
@@ -9,6 +9,8 @@ import type { AccountState, WindowPlan } from './contracts';
 export interface PlanRequest {
   now: string;
   account: AccountState;
+  /** Counts from the latest full snapshot (the account's own counts when there is none). */
+  counts?: ResourceCounts;
   policy: ExtensionPolicy;
   keyBudgetPerHour: number;
   /** The extension was already asked for (never ask twice). */
@@ -27,7 +29,7 @@ const DAY = 24 * HOUR;
  */
 export const simpleWindowPlanner: WindowPlanner = (request) => {
   const { account } = request;
-  const counts = account.counts;
+  const counts = request.counts ?? account.counts;
   const keyCalls = (counts?.encryptedLocators ?? 0) + (counts?.contentKeyPolicies ?? 0);
   const exportDurationMs = Math.ceil((keyCalls / request.keyBudgetPerHour) * HOUR);
   if (!account.retirementDate) {
