@@ -37,6 +37,7 @@ import {
   type AccountMigrationInput,
   type MigrationState,
   type WorkBatch,
+  SnapshotFiles,
 } from '../shared/pipeline/migration-state';
 import { resolveTuning } from '../shared/pipeline/tuning';
 import type { WindowPlanner } from '../shared/pipeline/window-planner';
@@ -163,9 +164,17 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
           accountId: request.accountId,
           createdAfter: kind === 'initial' ? undefined : state.lastSnapshotAt,
         } satisfies TakeSnapshotInput);
+        const found = ref.counts[SnapshotFiles.assets] ?? 0;
+        // An empty delta is not worth a snapshot entry (nor a line in the timeline).
+        if (kind === 'incremental' && found === 0) return ref;
         recordSnapshot(state, ref);
         const unread = ref.unreadable.length ? `, ${ref.unreadable.length} types unreadable` : '';
-        note(state, iso(), `${kind} snapshot taken${readOnly ? ' with GETs only' : ''}${unread}`);
+        const what = kind === 'initial' ? '' : `: ${found} assets created since the last one`;
+        note(
+          state,
+          iso(),
+          `${kind} snapshot taken${readOnly ? ' with GETs only' : ''}${what}${unread}`,
+        );
         return ref;
       } catch (error) {
         fail('snapshot', kind, error);
@@ -203,18 +212,6 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
       if (winner === approve) return 'approved';
       if (winner === cancel) return 'cancelled';
       return 'timed-out';
-    }
-
-    function* runBatch(work: WorkBatch): Generator<Task, void, unknown> {
-      try {
-        const result = yield* call<BatchResult>(activityFor(work), batchInput(work));
-        addResult(tallyFor(state, work), result, work.retryOf);
-        rememberFailedBatch(state, work, result.failed);
-      } catch (error) {
-        addResult(tallyFor(state, work), failedResult(work), work.retryOf);
-        rememberFailedBatch(state, work, work.batch.count);
-        fail(work.stage, describeWork(work), error);
-      }
     }
 
     function activityFor(work: WorkBatch): string {
@@ -274,17 +271,21 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
           winner = all;
         }
         if (winner === cancel) return 'cancelled';
-        if (all.isFaulted || !all.isCompleted) {
-          // A batch failed after its retries: run the wave's batches one by one to learn which
-          // (finished ones are idempotent: the ledger skips their done items).
-          for (const work of wave) yield* runBatch(work);
-        } else {
-          const results = all.result as BatchResult[];
-          wave.forEach((work, i) => {
-            const result = results[i] ?? failedResult(work);
+        // Task.all fails on the first failed batch; the others may still run. Wait for each
+        // batch on its own, so every result is counted and every failure recorded.
+        for (let i = 0; i < wave.length; i++) {
+          const work = wave[i]!;
+          const task = tasks[i]!;
+          try {
+            const result = (task.isCompleted ? task.result : yield task) as BatchResult;
+            if (task.isFaulted) throw task.result;
             addResult(tallyFor(state, work), result, work.retryOf);
             rememberFailedBatch(state, work, result.failed);
-          });
+          } catch (error) {
+            addResult(tallyFor(state, work), failedResult(work), work.retryOf);
+            rememberFailedBatch(state, work, work.batch.count);
+            fail(work.stage, describeWork(work), error);
+          }
         }
         state.dirty = true;
         publishStatus();
@@ -616,8 +617,6 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
                 readOnly: false,
                 targets: mayChange,
               });
-              const found = ref.counts['assets'] ?? 0;
-              if (found > 0) note(state, iso(), `${found} assets created since the last snapshot`);
             }
             if (state.retry.length > 0) {
               note(state, iso(), `retrying ${requeueFailedBatches(state)} failed batches`);
