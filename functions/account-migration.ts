@@ -4,10 +4,10 @@
  */
 import { createAccountMigration } from '../orchestrators/account-migration';
 import { OrchestrationNames } from '../shared/pipeline/contracts';
-import { simpleWindowPlanner } from '../shared/pipeline/window-planner';
+import { domainWindowPlanner } from '../shared/pipeline/window-planner';
 import { defineOrchestration } from './registry';
 
 export const accountMigrationOrchestration = defineOrchestration(
   OrchestrationNames.accountMigration,
-  createAccountMigration({ planWindow: simpleWindowPlanner }),
+  createAccountMigration({ planWindow: domainWindowPlanner }),
 );

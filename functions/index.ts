@@ -5,6 +5,7 @@
 import { app } from '@azure/functions';
 import { getConfig } from '../shared/config';
 import './health';
+import './activities/pipeline';
 import './account-migration';
 
 // Fail the start with every bad setting named, not the first request that needs one.

@@ -191,6 +191,10 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
         policy: request.extensionPolicy,
         keyBudgetPerHour: request.keyBudgetPerHour ?? 1200,
         extensionRequested: state.extension.requested,
+        done: {
+          keyCalls: state.tallies.keys.done + state.tallies.secrets.done,
+          pathCalls: state.tallies.paths.done,
+        },
       });
     }
 
@@ -332,6 +336,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
             accountId: request.accountId,
             snapshot: { path: base!.path },
             deltas: deltas.map((d) => ({ path: d.path })),
+            targets: request.targets,
           } satisfies BuildUrlMapInput);
         } catch (error) {
           fail('urlMap', ActivityNames.buildUrlMap, error);

@@ -143,14 +143,15 @@ export interface WindowPlan {
   reason: string;
 }
 
-/*
- * Activity inputs and outputs as the account orchestration calls them. The shapes mirror the ones
- * the pipeline side adds for its activities (same names and fields); the orchestration adds
- * MigrateAssetsBatchInput and WriteReportInput.summary.
- */
+// ---------------------------------------------------------------------------------------------
+// Activity inputs and outputs added by the pipeline (additive to the above).
+// ---------------------------------------------------------------------------------------------
 
-export interface AccountActivityInput {
+/** discoverAccount's input. */
+export interface DiscoverAccountInput {
   accountId: string;
+  /** Count every resource type by paging the lists (costs one GET per page); default false. */
+  countResources?: boolean;
 }
 
 /** takeSnapshot's input. */
@@ -158,6 +159,21 @@ export interface TakeSnapshotInput {
   accountId: string;
   /** Only assets, locators and content key policies created after this (a delta snapshot). */
   createdAfter?: string;
+  /** List tracks per asset (one GET per asset); default false. */
+  includeTracks?: boolean;
+  /**
+   * Asset filters: `all` lists them for every asset (one GET per asset); `referenced` only for
+   * assets whose locators name a filter that is not an account filter. Default `all`.
+   */
+  assetFilters?: 'all' | 'referenced';
+}
+
+/** planBatches' input: cut a snapshot resource file into batches for fan-out. */
+export interface PlanBatchesInput {
+  snapshot: Pick<SnapshotRef, 'path' | 'counts'>;
+  /** Snapshot resource type, e.g. `streamingLocators`, `contentKeyPolicies`, `assets`. */
+  resource: string;
+  batchSize: number;
 }
 
 /** exportKeysBatch's and exportPathsBatch's input. */
@@ -166,6 +182,11 @@ export interface ExportBatchInput {
   batch: BatchRef;
   /** exportPathsBatch: the account is read-only, so derive paths from GET data and the .ism. */
   derive?: boolean;
+}
+
+/** requestExtension's input and output. */
+export interface RequestExtensionInput {
+  accountId: string;
 }
 
 export interface ExtensionResult {
@@ -183,17 +204,15 @@ export interface ExtensionResult {
   retirementDate?: string;
 }
 
-export interface MigrateAssetsBatchInput {
-  accountId: string;
-  target: TargetName;
-  batch: BatchRef;
-  options?: Record<string, string | number | boolean>;
-}
-
 /** buildUrlMap's input and output. */
 export interface BuildUrlMapInput {
   accountId: string;
   snapshot: Pick<SnapshotRef, 'path'>;
+  /**
+   * Targets whose new URLs to join. Each target's result is read from the ledger row
+   * `{ kind: 'asset', name: assetName, target }`, whose `details.urls` holds the `NewUrl[]`.
+   */
+  targets?: TargetName[];
   /** Delta snapshots taken since (new assets): their locators belong in the same map. */
   deltas?: Array<Pick<SnapshotRef, 'path'>>;
 }
@@ -232,6 +251,23 @@ export interface RecordAccountStateInput {
   patch: Record<string, string | number | boolean | undefined>;
   /** A line for the report's timeline ("extension requested", "read-only reached"...). */
   event?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added by the orchestration (additive): the target batch input and the orchestration's progress.
+// ---------------------------------------------------------------------------------------------
+
+/** The input of activities that need only the account. */
+export interface AccountActivityInput {
+  accountId: string;
+}
+
+/** migrateAssetsBatch's input: one batch of a snapshot's assets for one target. */
+export interface MigrateAssetsBatchInput {
+  accountId: string;
+  target: TargetName;
+  batch: BatchRef;
+  options?: Record<string, string | number | boolean>;
 }
 
 /* The account orchestration's progress: its custom status, its result and the report's input. */

@@ -1,9 +1,10 @@
 import type { ExtensionPolicy } from '../config';
+import { planWindow } from '../planner/planner';
 import type { AccountState, ResourceCounts, WindowPlan } from './contracts';
 
 /**
- * What the account orchestration asks of the window planner (shared/planner): a pure function of
- * the account as last observed, the policy and the budget, so the orchestrator can call it during
+ * What the account orchestration asks of the window planner: a pure function of the account as
+ * last observed, the counts, the policy and the budget, so the orchestrator may call it during
  * replay. `now` comes from the orchestration's clock.
  */
 export interface PlanRequest {
@@ -15,51 +16,35 @@ export interface PlanRequest {
   keyBudgetPerHour: number;
   /** The extension was already asked for (never ask twice). */
   extensionRequested: boolean;
+  /** Key and path calls already done, so a re-plan counts only what is left. */
+  done?: { keyCalls: number; pathCalls: number };
 }
 
 export type WindowPlanner = (request: PlanRequest) => WindowPlan;
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-
-/**
- * A conservative stand-in until the domain planner is wired: key and secret calls at the budget,
- * a safety margin of a fifth of the work plus a day, the extension cut-off an hour before
- * read-only.
- */
-export const simpleWindowPlanner: WindowPlanner = (request) => {
-  const { account } = request;
-  const counts = request.counts ?? account.counts;
-  const keyCalls = (counts?.encryptedLocators ?? 0) + (counts?.contentKeyPolicies ?? 0);
-  const exportDurationMs = Math.ceil((keyCalls / request.keyBudgetPerHour) * HOUR);
-  if (!account.retirementDate) {
-    return { exportDurationMs, requestExtension: false, reason: 'no retirement date is known' };
-  }
-  const readOnly = Date.parse(account.retirementDate);
-  const plan: WindowPlan = {
-    readOnlyAt: new Date(readOnly).toISOString(),
-    deletionAt: new Date(readOnly + 90 * DAY).toISOString(),
-    extensionCutoffAt: new Date(readOnly - HOUR).toISOString(),
-    exportDurationMs,
-    requestExtension: false,
-    reason: '',
+/** The domain planner (shared/planner) behind the orchestration's planning interface. */
+export const domainWindowPlanner: WindowPlanner = (request) => {
+  const counts = request.counts ?? request.account.counts;
+  const details = planWindow({
+    now: request.now,
+    account: request.account,
+    counts: {
+      encryptedLocators: counts?.encryptedLocators ?? 0,
+      contentKeyPolicies: counts?.contentKeyPolicies ?? 0,
+      streamingLocators: counts?.streamingLocators ?? 0,
+    },
+    policy: request.policy,
+    budgets: { contentKeysPerHour: request.keyBudgetPerHour },
+    done: request.done,
+    extensionRequested: request.extensionRequested,
+  });
+  // Only the WindowPlan fields travel on (status, report, continueAsNew input).
+  return {
+    readOnlyAt: details.readOnlyAt,
+    deletionAt: details.deletionAt,
+    extensionCutoffAt: details.extensionCutoffAt,
+    exportDurationMs: details.exportDurationMs,
+    requestExtension: details.requestExtension,
+    reason: details.reason,
   };
-  const now = Date.parse(request.now);
-  const finishes = now + exportDurationMs * 1.2 + DAY;
-  if (account.readOnly || now >= readOnly - HOUR) {
-    plan.reason = 'the account is read-only or past the extension cut-off';
-  } else if (request.extensionRequested) {
-    plan.reason = 'the extension was already requested';
-  } else if (request.policy === 'never') {
-    plan.reason = 'extension policy is never';
-  } else if (request.policy === 'always') {
-    plan.requestExtension = true;
-    plan.reason = 'extension policy is always';
-  } else if (finishes > readOnly) {
-    plan.requestExtension = true;
-    plan.reason = `export needs ${Math.ceil(exportDurationMs / HOUR)} h and does not fit before read-only with the safety margin`;
-  } else {
-    plan.reason = `export needs ${Math.ceil(exportDurationMs / HOUR)} h and fits before read-only`;
-  }
-  return plan;
 };

@@ -17,7 +17,7 @@ import {
   type TakeSnapshotInput,
 } from '../../shared/pipeline/contracts';
 import { accountInstanceId } from '../../shared/pipeline/instance-id';
-import { simpleWindowPlanner } from '../../shared/pipeline/window-planner';
+import { domainWindowPlanner } from '../../shared/pipeline/window-planner';
 
 /**
  * The orchestration's control flow on the real local runtime and virtual time, with scripted
@@ -170,7 +170,7 @@ async function migrate(
   const registry = createRegistry(
     {
       [OrchestrationNames.accountMigration]: createAccountMigration({
-        planWindow: simpleWindowPlanner,
+        planWindow: domainWindowPlanner,
       }),
     },
     account.activities,
@@ -387,7 +387,7 @@ describe('account migration orchestration: parallel waves', () => {
     const registry = createRegistry(
       {
         [OrchestrationNames.accountMigration]: createAccountMigration({
-          planWindow: simpleWindowPlanner,
+          planWindow: domainWindowPlanner,
         }),
       },
       account.activities,
