@@ -576,6 +576,8 @@ export class DurableRuntime {
       const again = actions.find((a) => a.actionType === ActionType.ContinueAsNew);
       if (again) {
         await this.continueAsNew(live, now, consumed, again.input);
+        // The old execution's live state is retired: it must not run its consumed inbox again.
+        removeConsumed(live, consumed);
         return;
       }
       await this.finish(live, now, incoming, consumed, {
