@@ -1,4 +1,4 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { TableClient } from '@azure/data-tables';
 import type { Clock } from '../clock';
 import type { LifeboatConfig } from '../config';
@@ -30,6 +30,9 @@ export const TableNames = {
   containers: 'lifeboatcontainers',
 } as const;
 
+/** The pipeline's output container (its `LIFEBOAT_OUTPUT_CONTAINER` default). */
+export const OUTPUT_CONTAINER = 'lifeboat';
+
 export interface TriggerServices {
   client: MigrationClient;
   migrations: MigrationService;
@@ -51,6 +54,8 @@ export interface TriggerServiceOptions {
   /** Overrides for tests (isolated tables and containers). */
   tables?: Partial<Record<keyof typeof TableNames, TableClient>>;
   blobs?: BlobServiceClient;
+  /** The pipeline's output container (reports, URL maps); default `OUTPUT_CONTAINER`. */
+  output?: ContainerClient;
   debounceWindowMs?: number;
 }
 
@@ -66,7 +71,7 @@ export function createTriggerServices(options: TriggerServiceOptions): TriggerSe
     client,
     ledger,
     claims: new StartClaims(triggers, clock),
-    artifacts: blobArtifactReader(blobs),
+    artifacts: blobArtifactReader(options.output ?? blobs.getContainerClient(OUTPUT_CONTAINER)),
     clock,
     accountExists: options.accountExists,
   });
