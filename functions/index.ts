@@ -4,8 +4,11 @@
  */
 import { app } from '@azure/functions';
 import { getConfig } from '../shared/config';
-import './health';
 import { registerAzureTriggers } from './triggers';
+import './health';
+import './key-delivery';
+import './activities/pipeline';
+import './activities/static-target';
 
 // Reports and URL maps are streamed from storage, never buffered whole in the worker.
 app.setup({ enableHttpStream: true });

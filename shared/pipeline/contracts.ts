@@ -82,6 +82,10 @@ export interface SnapshotRef {
   unreadable: Array<{ type: string; reason: string }>;
   /** Taken with GETs only because the account was read-only. */
   readOnly: boolean;
+  /** The counts in the shape the planner reads (added by the pipeline). */
+  resourceCounts?: ResourceCounts;
+  /** Blob container the path is in (added by the pipeline). */
+  container?: string;
 }
 
 /** A slice of one snapshot resource file, by position, for fan-out in batches. */
@@ -114,4 +118,110 @@ export interface WindowPlan {
   exportDurationMs: number;
   requestExtension: boolean;
   reason: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Activity inputs and outputs added by the pipeline (additive to the above).
+// ---------------------------------------------------------------------------------------------
+
+/** discoverAccount's input. */
+export interface DiscoverAccountInput {
+  accountId: string;
+  /** Count every resource type by paging the lists (costs one GET per page); default false. */
+  countResources?: boolean;
+}
+
+/** takeSnapshot's input. */
+export interface TakeSnapshotInput {
+  accountId: string;
+  /** Only assets, locators and content key policies created after this (a delta snapshot). */
+  createdAfter?: string;
+  /** List tracks per asset (one GET per asset); default false. */
+  includeTracks?: boolean;
+  /**
+   * Asset filters: `all` lists them for every asset (one GET per asset); `referenced` only for
+   * assets whose locators name a filter that is not an account filter. Default `all`.
+   */
+  assetFilters?: 'all' | 'referenced';
+}
+
+/** planBatches' input: cut a snapshot resource file into batches for fan-out. */
+export interface PlanBatchesInput {
+  snapshot: Pick<SnapshotRef, 'path' | 'counts'>;
+  /** Snapshot resource type, e.g. `streamingLocators`, `contentKeyPolicies`, `assets`. */
+  resource: string;
+  batchSize: number;
+}
+
+/** exportKeysBatch's and exportPathsBatch's input. */
+export interface ExportBatchInput {
+  accountId: string;
+  batch: BatchRef;
+  /** exportPathsBatch: the account is read-only, so derive paths from GET data and the .ism. */
+  derive?: boolean;
+}
+
+/** requestExtension's input and output. */
+export interface RequestExtensionInput {
+  accountId: string;
+}
+
+export interface ExtensionResult {
+  /** A PATCH was sent by this call (false when the ledger shows it was sent before). */
+  sentNow: boolean;
+  /** The extension was asked for, now or before. */
+  requested: boolean;
+  /** The service accepted it (202). */
+  accepted: boolean;
+  /** The new date is visible in the header. */
+  confirmed: boolean;
+  /** The service's answer (redacted), e.g. `HTTP 202` or the refusal's code and message. */
+  answer?: string;
+  retirementDateBefore?: string;
+  retirementDate?: string;
+}
+
+/** buildUrlMap's input and output. */
+export interface BuildUrlMapInput {
+  accountId: string;
+  snapshot: Pick<SnapshotRef, 'path'>;
+  /**
+   * Targets whose new URLs to join. Each target's result is read from the ledger row
+   * `{ kind: 'asset', name: assetName, target }`, whose `details.urls` holds the `NewUrl[]`.
+   */
+  targets?: TargetName[];
+}
+
+export interface UrlMapRef {
+  jsonPath: string;
+  csvPath: string;
+  /** Old URLs written. */
+  rows: number;
+  /** Rows with a new URL from a target. */
+  mapped: number;
+  /** Rows whose path was derived (read-only account) rather than listed by the service. */
+  derived: number;
+  /** Locators with no path at all (neither listed nor derivable), with the reason. */
+  missing: number;
+}
+
+/** writeReport's input and output. */
+export interface WriteReportInput {
+  accountId: string;
+  snapshot?: Pick<SnapshotRef, 'path' | 'counts' | 'unreadable' | 'readOnly' | 'takenAt'>;
+  plan?: WindowPlan;
+  urlMap?: UrlMapRef;
+}
+
+export interface ReportRef {
+  jsonPath: string;
+  htmlPath: string;
+}
+
+/** recordAccountState's input: merge into the ledger's account row, and optionally log an event. */
+export interface RecordAccountStateInput {
+  accountId: string;
+  patch: Record<string, string | number | boolean | undefined>;
+  /** A line for the report's timeline ("extension requested", "read-only reached"...). */
+  event?: string;
 }
