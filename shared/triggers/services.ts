@@ -22,16 +22,11 @@ import { TARGETS, type StartDefaults } from './validation';
  */
 
 export const TableNames = {
-  /** The ledger the pipeline writes (one partition per account). */
-  ledger: 'lifeboatledger',
   /** Start leases, blob-event debounce windows, processed request files. */
   triggers: 'lifeboattriggers',
   /** Storage account / container to Media Services account. */
   containers: 'lifeboatcontainers',
 } as const;
-
-/** The pipeline's output container (its `LIFEBOAT_OUTPUT_CONTAINER` default). */
-export const OUTPUT_CONTAINER = 'lifeboat';
 
 export interface TriggerServices {
   client: MigrationClient;
@@ -52,17 +47,18 @@ export interface TriggerServiceOptions {
   /** Whether Resource Manager knows an account (POST answers 404 for unknown ones). */
   accountExists?: (accountId: string) => Promise<boolean | undefined>;
   /** Overrides for tests (isolated tables and containers). */
-  tables?: Partial<Record<keyof typeof TableNames, TableClient>>;
+  tables?: Partial<Record<keyof typeof TableNames | 'ledger', TableClient>>;
   blobs?: BlobServiceClient;
-  /** The pipeline's output container (reports, URL maps); default `OUTPUT_CONTAINER`. */
+  /** The pipeline's output container (reports, URL maps); default `config.outputContainer`. */
   output?: ContainerClient;
   debounceWindowMs?: number;
 }
 
 export function createTriggerServices(options: TriggerServiceOptions): TriggerServices {
   const { config, client, clock } = options;
-  const table = (name: keyof typeof TableNames) =>
-    options.tables?.[name] ?? tableClient(config.storage, TableNames[name]);
+  const table = (name: keyof typeof TableNames | 'ledger') =>
+    options.tables?.[name] ??
+    tableClient(config.storage, name === 'ledger' ? config.ledgerTable : TableNames[name]);
   const blobs = options.blobs ?? blobService(config.storage);
   const ledger = new Ledger(table('ledger'), () => clock.now());
   const triggers = table('triggers');
@@ -71,7 +67,9 @@ export function createTriggerServices(options: TriggerServiceOptions): TriggerSe
     client,
     ledger,
     claims: new StartClaims(triggers, clock),
-    artifacts: blobArtifactReader(options.output ?? blobs.getContainerClient(OUTPUT_CONTAINER)),
+    artifacts: blobArtifactReader(
+      options.output ?? blobs.getContainerClient(config.outputContainer),
+    ),
     clock,
     accountExists: options.accountExists,
   });
