@@ -203,8 +203,10 @@ const schemas: Record<string, Schema> = {
           requested: { type: 'boolean' },
           granted: { type: 'boolean' },
           requestedAt: text,
+          decision: text,
         },
       },
+      approval: { type: 'string', description: 'waiting, approved, cancelled or timed-out' },
       counts: {
         type: 'object',
         description: 'Work tallies per stage (keys, secrets, paths, target:{name}).',
