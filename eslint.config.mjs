@@ -31,6 +31,11 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
+    // Plain CommonJS files (configuration, child-process entries) load modules with require().
+    files: ['**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Orchestrators are replayed: anything non-deterministic breaks replay.
     files: ['orchestrators/**/*.ts'],
     rules: {

@@ -30,3 +30,17 @@ export function defineActivity(name: string, handler: ActivityHandler): string {
   df.app.activity(name, { handler });
   return name;
 }
+
+/**
+ * A registry of one's own, for tests and tools that run a chosen set of handlers on the local
+ * runtime without touching the app's registry or the Functions host.
+ */
+export function createRegistry(
+  orchestrationHandlers: Record<string, OrchestrationHandler> = {},
+  activityHandlers: Record<string, ActivityHandler> = {},
+): Registry {
+  return {
+    orchestrations: new Map(Object.entries(orchestrationHandlers)),
+    activities: new Map(Object.entries(activityHandlers)),
+  };
+}

@@ -27,14 +27,27 @@ export interface LifeboatConfig {
   resourceGroups: string[];
   /** NCRONTAB schedule of the sweep (six fields). */
   sweepSchedule: string;
+  /**
+   * Targets of the migrations the sweep (and blob events for deleted accounts) start; empty means
+   * export only (snapshot, keys, paths, URL map), the part that cannot wait for a decision.
+   */
+  sweepTargets: string[];
   extensionPolicy: ExtensionPolicy;
   /** Key Vault for content keys and policy secrets; without it the local secret store is used. */
   keyVaultUrl?: string;
+  /** Folder of the local secret store (one-machine runs without Key Vault). */
+  localSecretsDir: string;
   /** Content-key operations allowed per hour and account (AMS allowed about 1,200). */
   contentKeyBudgetPerHour: number;
   /** When true, an orchestration waits for an `approve` event before it changes anything. */
   requireApproval: boolean;
   appInsightsConnectionString?: string;
+  /** Blob container of snapshots, exports, URL maps and reports (pipeline). */
+  outputContainer: string;
+  /** Table of the ledger (pipeline). */
+  ledgerTable: string;
+  /** Media storage accounts by name to connection string; without it, the managed identity is used. */
+  mediaStorageConnections?: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -108,6 +121,26 @@ class SettingsReader {
     return fallback;
   }
 
+  /** A JSON object of strings, e.g. {"mediastore1": "DefaultEndpointsProtocol=..."}. */
+  jsonStringMap(name: string): Record<string, string> | undefined {
+    const raw = this.text(name);
+    if (raw === undefined) return undefined;
+    try {
+      const value: unknown = JSON.parse(raw);
+      if (
+        value &&
+        typeof value === 'object' &&
+        !Array.isArray(value) &&
+        Object.values(value).every((v) => typeof v === 'string')
+      )
+        return value as Record<string, string>;
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name} must be a JSON object of names to connection strings`);
+    return undefined;
+  }
+
   matching(name: string, pattern: RegExp, fallback: string, expected: string): string {
     const value = this.text(name) ?? fallback;
     if (pattern.test(value)) return value;
@@ -146,11 +179,32 @@ export function loadConfig(env: Env = process.env): LifeboatConfig {
       '0 0 3 * * *',
       'a six-field NCRONTAB expression such as "0 0 3 * * *"',
     ),
+    sweepTargets: r
+      .list(
+        'LIFEBOAT_SWEEP_TARGETS',
+        (t) => ['static', 'mkio', 'ravnur', 'bitmovin'].includes(t.toLowerCase()),
+        'targets (static, mkio, ravnur, bitmovin)',
+      )
+      .map((t) => t.toLowerCase()),
     extensionPolicy: r.oneOf('LIFEBOAT_EXTENSION_POLICY', ['auto', 'never', 'always'], 'auto'),
     keyVaultUrl: r.url('LIFEBOAT_KEY_VAULT_URL'),
+    localSecretsDir: r.text('LIFEBOAT_LOCAL_SECRETS_DIR') ?? '.lifeboat/secrets',
     contentKeyBudgetPerHour: r.positiveInt('LIFEBOAT_KEY_BUDGET_PER_HOUR', 1200),
     requireApproval: r.bool('LIFEBOAT_REQUIRE_APPROVAL', false),
     appInsightsConnectionString: r.text('APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    outputContainer: r.matching(
+      'LIFEBOAT_OUTPUT_CONTAINER',
+      /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+      'lifeboat',
+      'a blob container name (3 to 63 lower-case letters, digits and dashes)',
+    ),
+    ledgerTable: r.matching(
+      'LIFEBOAT_LEDGER_TABLE',
+      /^[A-Za-z][A-Za-z0-9]{2,62}$/,
+      'lifeboatledger',
+      'a table name (3 to 63 letters and digits starting with a letter)',
+    ),
+    mediaStorageConnections: r.jsonStringMap('LIFEBOAT_MEDIA_STORAGE_CONNECTIONS'),
   };
 
   if (r.problems.length) throw new ConfigError(r.problems);

@@ -1,0 +1,253 @@
+import { canonicalAccountId, parseAccountId } from '../account-id';
+import type { Ledger } from '../ledger/ledger';
+import { LedgerKinds } from '../export/export-keys';
+import { derivePaths, readAssetFiles, type LocatorPaths } from '../export/paths';
+import type { BuildUrlMapInput, UrlMapRef } from '../pipeline/contracts';
+import type { PipelineDependencies } from '../pipeline/dependencies';
+import { forEachLimited } from '../snapshot/pool';
+import type { LocatorRecord } from '../snapshot/records';
+import { snapshotReader, type SnapshotReader } from '../snapshot/snapshot-reader';
+import { sectionsByName } from '../snapshot/streaming-policy';
+import type { NewUrl } from '../targets/target';
+import { describeError } from '../telemetry/redact';
+import { FORMATS_BY_PROTOCOL, buildUrl, kindOf, matchKey, parseUrl } from './grammar';
+import { streamingHosts, type StreamingHost } from './hosts';
+import { UrlMapWriter, type UrlMapRow } from './writer';
+
+/** Ledger kind of a migrated asset (per target); `details.urls` holds its NewUrl[]. */
+export const ASSET_KIND = 'asset';
+const CHUNK = 64;
+
+export function urlMapPaths(accountId: string, at: number): { jsonPath: string; csvPath: string } {
+  const ref = parseAccountId(accountId);
+  const stamp = new Date(at).toISOString().replace(/[:.]/g, '-');
+  const base =
+    `urlmaps/${ref.subscriptionId}/${ref.resourceGroup}/${ref.accountName}/${stamp}`.toLowerCase();
+  return { jsonPath: `${base}/urlmap.json`, csvPath: `${base}/urlmap.csv` };
+}
+
+function isNewUrl(value: unknown): value is NewUrl {
+  const v = value as NewUrl;
+  return (
+    Boolean(v) &&
+    typeof v.url === 'string' &&
+    typeof v.streamingLocatorId === 'string' &&
+    typeof v.kind === 'string'
+  );
+}
+
+/** New URLs of an asset for each target, by match key. */
+async function newUrlsOf(
+  ledger: Ledger,
+  accountId: string,
+  asset: string,
+  targets: string[],
+): Promise<Map<string, { url: string; target: string }>> {
+  const out = new Map<string, { url: string; target: string }>();
+  for (const target of targets) {
+    const item = await ledger.get(accountId, { kind: ASSET_KIND, name: asset, target });
+    if (item?.status !== 'done') continue;
+    const urls = Array.isArray(item.details?.urls) ? (item.details.urls as unknown[]) : [];
+    for (const u of urls.filter(isNewUrl)) {
+      const key = matchKey({
+        streamingLocatorId: u.streamingLocatorId,
+        kind: u.kind,
+        filters: u.filters ?? [],
+        file: u.file,
+      });
+      if (!out.has(key)) out.set(key, { url: u.url, target });
+    }
+  }
+  return out;
+}
+
+interface LocatorRows {
+  rows: UrlMapRow[];
+  missing?: string;
+}
+
+/**
+ * Builds the URL map: every old URL (each endpoint and CDN or custom host, each protocol and
+ * format, the unfiltered manifest and each asset or account filter, each download) with its
+ * locator and asset, and the new URL once a target handled the asset. Paths come from the export's
+ * ledger rows; a locator without one gets derived paths (marked). Streamed to JSON and CSV.
+ */
+export async function buildUrlMap(
+  deps: PipelineDependencies,
+  input: BuildUrlMapInput,
+): Promise<UrlMapRef> {
+  await deps.ready();
+  const accountId = canonicalAccountId(input.accountId);
+  const reader = snapshotReader(deps.output, input.snapshot.path);
+  const { endpoints, accountFilters, assetFilters } = await reader.small();
+  const hosts = streamingHosts(endpoints);
+  const targets =
+    input.targets ??
+    String((await deps.ledger.getAccount(accountId))?.targets ?? '')
+      .split(',')
+      .filter(Boolean);
+  const { jsonPath, csvPath } = urlMapPaths(accountId, deps.clock.now());
+  const writer = new UrlMapWriter(deps.output, jsonPath, csvPath, {
+    accountId,
+    snapshot: input.snapshot.path,
+    generatedAt: new Date(deps.clock.now()).toISOString(),
+    hosts,
+    targets,
+  });
+  let mapped = 0;
+  let derived = 0;
+  let missing = 0;
+  const missingReasons: Array<{ locator: string; reason: string }> = [];
+
+  let chunk: LocatorRecord[] = [];
+  const flush = async () => {
+    const results: LocatorRows[] = new Array(chunk.length);
+    await forEachLimited(chunk, 16, async (locator, i) => {
+      results[i] = await rowsOf(deps, reader, accountId, locator, hosts, targets, [
+        ...accountFilters.map((f) => f.name),
+        ...(assetFilters.get((locator.assetName ?? '').toLowerCase()) ?? []).map((f) => f.name),
+      ]);
+    });
+    for (const [i, result] of results.entries()) {
+      if (result.missing) {
+        missing += 1;
+        if (missingReasons.length < 100)
+          missingReasons.push({ locator: chunk[i]?.name ?? '', reason: result.missing });
+      }
+      for (const row of result.rows) {
+        if (row.newUrl) mapped += 1;
+        if (row.derived) derived += 1;
+        await writer.write(row);
+      }
+    }
+    chunk = [];
+  };
+  for await (const locator of reader.records<LocatorRecord>('streamingLocators')) {
+    chunk.push(locator);
+    if (chunk.length >= CHUNK) await flush();
+  }
+  await flush();
+  await writer.close({ rows: writer.count, mapped, derived, missing, missingReasons });
+  deps.log(
+    `url map ${accountId}: ${writer.count} old URLs, ${mapped} mapped, ${derived} derived, ${missing} locators without paths`,
+  );
+  return { jsonPath, csvPath, rows: writer.count, mapped, derived, missing };
+}
+
+async function pathsOf(
+  deps: PipelineDependencies,
+  reader: SnapshotReader,
+  accountId: string,
+  locator: LocatorRecord,
+): Promise<{ paths?: LocatorPaths; missing?: string }> {
+  const item = await deps.ledger.get(accountId, { kind: LedgerKinds.paths, name: locator.name });
+  if (item?.status === 'done' && item.details) {
+    const d = item.details as Partial<LocatorPaths>;
+    return {
+      paths: {
+        streamingPaths: d.streamingPaths ?? [],
+        downloadPaths: d.downloadPaths ?? [],
+        derived: d.derived === true,
+      },
+    };
+  }
+  try {
+    const { policies } = await reader.small();
+    const sections = sectionsByName(locator.streamingPolicyName, policies);
+    const asset = (await reader.assets()).get((locator.assetName ?? '').toLowerCase());
+    if (!sections || !asset?.storageAccountName || !locator.streamingLocatorId)
+      return {
+        missing:
+          item?.lastError ?? 'no exported paths, and the policy, asset or storage is unknown',
+      };
+    const files = await readAssetFiles(
+      deps.mediaStorage.container(asset.storageAccountName, asset.container),
+    );
+    if (files.missing)
+      return { missing: `no exported paths, and container ${asset.container} does not exist` };
+    return {
+      paths: derivePaths({
+        streamingLocatorId: locator.streamingLocatorId,
+        sections,
+        manifests: files.manifests,
+        files: files.files,
+      }),
+    };
+  } catch (error) {
+    return { missing: `no exported paths, and deriving them failed: ${describeError(error, 200)}` };
+  }
+}
+
+async function rowsOf(
+  deps: PipelineDependencies,
+  reader: SnapshotReader,
+  accountId: string,
+  locator: LocatorRecord,
+  hosts: StreamingHost[],
+  targets: string[],
+  filterNames: string[],
+): Promise<LocatorRows> {
+  const { paths, missing } = await pathsOf(deps, reader, accountId, locator);
+  if (!paths) return { rows: [], missing };
+  const asset = locator.assetName ?? '';
+  const news =
+    targets.length && asset ? await newUrlsOf(deps.ledger, accountId, asset, targets) : new Map();
+  const filterSets: string[][] = [[], ...[...new Set(filterNames)].map((f) => [f])];
+  const rows: UrlMapRow[] = [];
+  const base = { locator: locator.name, asset, derived: paths.derived };
+  for (const host of hosts) {
+    for (const entry of paths.streamingPaths) {
+      const formats =
+        FORMATS_BY_PROTOCOL[entry.streamingProtocol as keyof typeof FORMATS_BY_PROTOCOL] ?? [];
+      for (const path of entry.paths) {
+        const parts = parseUrl(path, host.host);
+        if (!parts?.manifest) continue;
+        for (const format of formats) {
+          for (const filters of filterSets) {
+            const kind = kindOf(format);
+            const found = news.get(
+              matchKey({ streamingLocatorId: parts.streamingLocatorId, kind, filters }),
+            );
+            rows.push({
+              ...base,
+              oldUrl: buildUrl({ ...parts, kind, format, filters }),
+              host: host.host,
+              hostKind: host.kind,
+              kind,
+              format,
+              filters,
+              encryption: parts.encryption,
+              streamingLocatorId: parts.streamingLocatorId,
+              newUrl: found?.url,
+              target: found?.target,
+            });
+          }
+        }
+      }
+    }
+    for (const path of paths.downloadPaths) {
+      const parts = parseUrl(path, host.host);
+      if (!parts || parts.kind !== 'download') continue;
+      const found = news.get(
+        matchKey({
+          streamingLocatorId: parts.streamingLocatorId,
+          kind: 'download',
+          filters: [],
+          file: parts.file,
+        }),
+      );
+      rows.push({
+        ...base,
+        oldUrl: buildUrl(parts),
+        host: host.host,
+        hostKind: host.kind,
+        kind: 'download',
+        filters: [],
+        streamingLocatorId: parts.streamingLocatorId,
+        newUrl: found?.url,
+        target: found?.target,
+      });
+    }
+  }
+  return { rows };
+}
