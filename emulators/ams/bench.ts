@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
@@ -43,9 +43,18 @@ async function main(): Promise<void> {
     }),
   );
   const started = Date.now();
+  // The CLI beside this file, run as this process runs (its .ts under the TypeScript loader, or
+  // the built .js), so the benchmark needs no build step.
   const child = spawn(
     process.execPath,
-    [join(__dirname, 'cli.js'), '--port', '0', '--seed', seedFile],
+    [
+      ...process.execArgv,
+      join(__dirname, `cli${extname(__filename)}`),
+      '--port',
+      '0',
+      '--seed',
+      seedFile,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve, reject) => {

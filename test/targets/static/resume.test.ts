@@ -56,7 +56,7 @@ describe('static target: re-runs, locks and a killed run', () => {
       process.execPath,
       [
         '-r',
-        join(__dirname, 'support', 'register-ts.js'),
+        join(__dirname, '..', '..', 'support', 'register-ts.js'),
         join(__dirname, 'support', 'batch-child.ts'),
         JSON.stringify({
           connection: testStorageConnectionString(),
