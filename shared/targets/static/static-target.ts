@@ -6,7 +6,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { parseIsm, type IsmManifest } from '../../media/ism';
 import { parseIsmc, type IsmcManifest } from '../../media/ismc';
 import { summarizeMp4File, type TrackSummary } from '../../media/mp4';
-import { parseTtml, toWebVtt } from '../../media/ttml';
+import { parseTtml, toWebVtt, ttmlFromFragmentedFile } from '../../media/ttml';
 import {
   ivBytes,
   keyBytes,
@@ -649,7 +649,10 @@ async function prepareInputs(
         if (/\.(ttml|dfxp|xml)$/i.test(track.src))
           await writeFile(vttPath, toWebVtt(parseTtml(text)));
         else if (/\.vtt$/i.test(track.src)) await writeFile(vttPath, text);
-        else {
+        else if (/\.(ismt|cmft)$/i.test(track.src)) {
+          // Smooth/CMAF text: TTML samples in a fragmented MP4 file.
+          await writeFile(vttPath, toWebVtt(ttmlFromFragmentedFile(data).flatMap(parseTtml)));
+        } else {
           prepared.warnings.push(
             `text track ${track.src} is not WebVTT or TTML and was not carried over`,
           );
