@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +168,7 @@ export class StaticTarget implements MigrationTarget {
         warnings: [],
       };
     }
+    await sweepStaleWorkFolders(this.options.tempDir ?? tmpdir(), deps.clock.now());
     const work = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'lifeboat-static-'));
     const source = deps.mediaStorage.container(asset.storageAccountName, asset.container);
     try {
@@ -177,6 +178,14 @@ export class StaticTarget implements MigrationTarget {
       await deps.ledger.start(asset.accountId, key);
       const ctx: Context = { asset, deps, options: this.options, source, output, work };
       try {
+        const owner = createHash('sha256')
+          .update(`${asset.accountId.toLowerCase()}\u0000${asset.assetName}`)
+          .digest('hex');
+        if (await lock.claim(output, lockBlobName(prefixes[0]!.prefix), owner)) {
+          throw new Error(
+            `the output folder "${prefixes[0]!.prefix}" already holds another asset: the path template must tell assets apart`,
+          );
+        }
         const result = await migrateLocked(ctx, prefixes, lock);
         await deps.ledger.complete(asset.accountId, key, {
           ...result.details,
@@ -211,6 +220,22 @@ export class StaticTarget implements MigrationTarget {
 function alreadyDone(details: Record<string, unknown> | undefined): AssetMigrationResult {
   const urls = Array.isArray(details?.urls) ? (details.urls as NewUrl[]) : [];
   return { status: 'skipped', reason: 'already migrated', urls, warnings: [] };
+}
+
+const STALE_WORK_MS = 12 * 3600_000;
+let lastSweep = 0;
+
+/** Removes work folders a killed run left behind (untouched for 12 hours), at most once an hour. */
+async function sweepStaleWorkFolders(root: string, now: number): Promise<void> {
+  if (now - lastSweep < 3600_000) return;
+  lastSweep = now;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!name.startsWith('lifeboat-static-')) continue;
+    const path = join(root, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory() && now - info.mtimeMs > STALE_WORK_MS)
+      await rm(path, { recursive: true, force: true });
+  }
 }
 
 /** Merges the migration state into the source container's metadata, keeping what is there. */
