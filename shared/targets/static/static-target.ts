@@ -138,6 +138,13 @@ export class StaticTarget implements MigrationTarget {
     this.options = resolveStaticOptions(options);
   }
 
+  private outputContainer(deps: TargetDependencies): ContainerClient {
+    return deps.mediaStorage.container(
+      this.options.outputStorageAccount,
+      this.options.outputContainer,
+    );
+  }
+
   async migrateAsset(
     asset: AssetToMigrate,
     deps: TargetDependencies,
@@ -146,7 +153,8 @@ export class StaticTarget implements MigrationTarget {
     // Done is final. A skipped asset is looked at again: a live event may have stopped, a key may
     // have been exported since; classifying it again costs one listing.
     const previous = await deps.ledger.get(asset.accountId, key);
-    if (previous?.status === 'done') return alreadyDone(previous.details);
+    if (previous?.status === 'done')
+      return alreadyDone(previous.details, this.outputContainer(deps));
     const output = deps.mediaStorage.container(
       this.options.outputStorageAccount,
       this.options.outputContainer,
@@ -174,7 +182,7 @@ export class StaticTarget implements MigrationTarget {
     try {
       // Another run may have finished while this one waited for the lock.
       const settled = await deps.ledger.get(asset.accountId, key);
-      if (settled?.status === 'done') return alreadyDone(settled.details);
+      if (settled?.status === 'done') return alreadyDone(settled.details, output);
       await deps.ledger.start(asset.accountId, key);
       const ctx: Context = { asset, deps, options: this.options, source, output, work };
       try {
@@ -189,7 +197,7 @@ export class StaticTarget implements MigrationTarget {
         const result = await migrateLocked(ctx, prefixes, lock);
         await deps.ledger.complete(asset.accountId, key, {
           ...result.details,
-          urls: result.urls,
+          ...(await urlsForLedger(output, prefixes[0]!.prefix, result.urls)),
           warnings: result.warnings.length,
         });
         await markSource(source, 'done', prefixes[0]!.prefix, deps.clock.now());
@@ -217,8 +225,33 @@ export class StaticTarget implements MigrationTarget {
   }
 }
 
-function alreadyDone(details: Record<string, unknown> | undefined): AssetMigrationResult {
-  const urls = Array.isArray(details?.urls) ? (details.urls as NewUrl[]) : [];
+/** Table properties hold at most 64 KiB: a long URL list goes to a blob beside the output. */
+const LEDGER_URLS_MAX = 16_000;
+
+async function urlsForLedger(
+  output: ContainerClient,
+  prefix: string,
+  urls: NewUrl[],
+): Promise<{ urls: NewUrl[] } | { urlsBlob: string }> {
+  const json = JSON.stringify(urls);
+  if (json.length <= LEDGER_URLS_MAX) return { urls };
+  const urlsBlob = `${lockBlobName(prefix)}.urls.json`;
+  await output.getBlockBlobClient(urlsBlob).upload(json, Buffer.byteLength(json), {
+    blobHTTPHeaders: { blobContentType: 'application/json' },
+  });
+  return { urlsBlob };
+}
+
+async function alreadyDone(
+  details: Record<string, unknown> | undefined,
+  output: ContainerClient,
+): Promise<AssetMigrationResult> {
+  let urls: NewUrl[] = Array.isArray(details?.urls) ? (details.urls as NewUrl[]) : [];
+  if (typeof details?.urlsBlob === 'string') {
+    urls = JSON.parse(
+      (await output.getBlobClient(details.urlsBlob).downloadToBuffer()).toString('utf8'),
+    ) as NewUrl[];
+  }
   return { status: 'skipped', reason: 'already migrated', urls, warnings: [] };
 }
 
