@@ -4,8 +4,16 @@
  */
 import { app } from '@azure/functions';
 import { getConfig } from '../shared/config';
+import { registerAzureTriggers } from './triggers';
 import './health';
+import './key-delivery';
 import './activities/pipeline';
+import './activities/static-target';
+import './account-migration';
+
+// Reports and URL maps are streamed from storage, never buffered whole in the worker.
+app.setup({ enableHttpStream: true });
+registerAzureTriggers();
 
 // Fail the start with every bad setting named, not the first request that needs one.
 app.hook.appStart(() => {

@@ -27,6 +27,11 @@ export interface LifeboatConfig {
   resourceGroups: string[];
   /** NCRONTAB schedule of the sweep (six fields). */
   sweepSchedule: string;
+  /**
+   * Targets of the migrations the sweep (and blob events for deleted accounts) start; empty means
+   * export only (snapshot, keys, paths, URL map), the part that cannot wait for a decision.
+   */
+  sweepTargets: string[];
   extensionPolicy: ExtensionPolicy;
   /** Key Vault for content keys and policy secrets; without it the local secret store is used. */
   keyVaultUrl?: string;
@@ -174,6 +179,13 @@ export function loadConfig(env: Env = process.env): LifeboatConfig {
       '0 0 3 * * *',
       'a six-field NCRONTAB expression such as "0 0 3 * * *"',
     ),
+    sweepTargets: r
+      .list(
+        'LIFEBOAT_SWEEP_TARGETS',
+        (t) => ['static', 'mkio', 'ravnur', 'bitmovin'].includes(t.toLowerCase()),
+        'targets (static, mkio, ravnur, bitmovin)',
+      )
+      .map((t) => t.toLowerCase()),
     extensionPolicy: r.oneOf('LIFEBOAT_EXTENSION_POLICY', ['auto', 'never', 'always'], 'auto'),
     keyVaultUrl: r.url('LIFEBOAT_KEY_VAULT_URL'),
     localSecretsDir: r.text('LIFEBOAT_LOCAL_SECRETS_DIR') ?? '.lifeboat/secrets',

@@ -14,15 +14,21 @@ declare module 'durable-functions/lib/src/orchestrations/Orchestrator' {
 declare module 'durable-functions/lib/src/task' {
   export class TaskBase {
     id: number | string | false;
+    get hasResult(): boolean;
     parent?: unknown;
     get actionObj(): unknown;
   }
   export class NoOpTask extends TaskBase {}
+  export class WhenAllTask extends TaskBase {
+    children: TaskBase[];
+  }
+  export class AtomicTask extends TaskBase {}
+  export class CompoundTask extends TaskBase {}
   export class DFTimerTask extends TaskBase {}
-  export class LongTimerTask extends TaskBase {
+  export class LongTimerTask extends WhenAllTask {
     children: unknown[];
   }
-  export class RetryableTask extends TaskBase {
+  export class RetryableTask extends WhenAllTask {
     innerTask: TaskBase;
     retryOptions: unknown;
     isWaitingOnTimer: boolean;

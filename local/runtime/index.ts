@@ -3,6 +3,7 @@ export { DurableRuntime, type RuntimeOptions, type RuntimeLogger } from './runti
 export { LocalDurableClient, type OrchestrationClient, toStatus } from './client';
 export { VirtualClock } from './virtual-clock';
 export { MemoryStore } from './memory-store';
+export { TableStore, taskHubStore, type TableStoreOptions } from './table-store';
 export type {
   DurableStore,
   InstanceRecord,

@@ -2,11 +2,13 @@ import { InvocationContext } from '@azure/functions';
 import type { OrchestrationHandler } from 'durable-functions';
 import { Orchestrator } from 'durable-functions/lib/src/orchestrations/Orchestrator';
 import {
+  AtomicTask,
   DFTimerTask,
   LongTimerTask,
   NoOpTask,
   RetryableTask,
   TaskBase,
+  WhenAllTask,
 } from 'durable-functions/lib/src/task';
 import type { WireEvent } from './wire';
 
@@ -109,6 +111,12 @@ export interface ReplayResult {
   /** The orchestrator threw (state.error says what). */
   failed: boolean;
   open: OpenTask[];
+  /**
+   * When the orchestrator waits on Task.all of plain tasks: the ids still pending. Until all of
+   * them have succeeded (or one fails), a replay cannot move the generator, so the runtime may
+   * batch their results into one episode instead of replaying after each.
+   */
+  waitingForAll?: number[];
 }
 
 export async function replay(
@@ -152,7 +160,28 @@ export async function replay(
   }
   if (!state || typeof state.isDone !== 'boolean' || !Array.isArray(state.actions))
     throw new Error(`orchestrator "${run.functionName}" returned no orchestrator state`);
-  return { state, failed, open: openTasks(orchestrator.taskOrchestrationExecutor, run.history) };
+  const executor = orchestrator.taskOrchestrationExecutor;
+  const waitingForAll = failed || state.isDone ? undefined : pendingOfTaskAll(executor);
+  return {
+    state,
+    failed,
+    open: openTasks(executor, run.history),
+    ...(waitingForAll ? { waitingForAll } : {}),
+  };
+}
+
+function pendingOfTaskAll(executor: unknown): number[] | undefined {
+  const current = (executor as { currentTask?: unknown } | undefined)?.currentTask;
+  // Exactly Task.all (not a retry or a long timer, which are built on it) of atomic tasks.
+  if (!(current instanceof WhenAllTask) || current.constructor !== WhenAllTask) return undefined;
+  const pending: number[] = [];
+  for (const child of current.children) {
+    if (!(child instanceof AtomicTask)) return undefined;
+    if (child.hasResult) continue;
+    if (typeof child.id !== 'number') return undefined;
+    pending.push(child.id);
+  }
+  return pending;
 }
 
 const OUT_OF_PROC_LABEL = '$OutOfProcData$:';

@@ -27,6 +27,10 @@ import {
   type WireEvent,
 } from './wire';
 
+/** Store operations that fail are tried this many times, with backoff from RETRY_BASE_MS. */
+const EPISODE_ATTEMPTS = 5;
+const RETRY_BASE_MS = 100;
+
 /** Azure rejects a custom status above 16 KB; so does the local runtime. */
 const MAX_CUSTOM_STATUS = 16 * 1024;
 
@@ -60,8 +64,17 @@ interface LiveInstance {
   episode: 'idle' | 'scheduled' | 'running';
   /** Replay even without new messages (after loading from the store). */
   needsReplay: boolean;
-  /** The executor's sequence number counter continues here after loading old history. */
   open: OpenTask[];
+  /** Ids in the inbox, to add each message once. */
+  inboxIds: Set<string>;
+  /** Pending ids of the Task.all the orchestrator waits on (see ReplayResult.waitingForAll). */
+  waitingForAll: Set<number> | undefined;
+  /** Results in the inbox for ids of waitingForAll; the episode runs once all are in. */
+  resultsForAll: Set<number>;
+  /** A message in the inbox that may move the orchestrator: run an episode for it. */
+  mustRun: boolean;
+  /** A finished instance keeps only its record in memory; its history stays in the store. */
+  historyDropped?: boolean;
 }
 
 interface ArmedTimer {
@@ -130,12 +143,19 @@ export class DurableRuntime {
     });
   }
 
-  /** Stops timers and new work; running activities finish, their results stay in the store. */
+  /**
+   * Stops timers and new work, and waits (up to ten seconds) for episodes and store writes under
+   * way. Activities still running finish, but their results are not recorded: a restarted runtime
+   * runs them again, as after a crash.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.realTimer) clearTimeout(this.realTimer);
     this.unsubscribeClock?.();
     for (const live of this.live.values()) this.scheduler.cancel(live.record.instanceId);
+    const deadline = Date.now() + 10_000;
+    while (this.pending > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     await this.store.close?.();
   }
 
@@ -237,7 +257,9 @@ export class DurableRuntime {
 
   async getHistory(instanceId: string): Promise<WireEvent[] | undefined> {
     const live = await this.instance(instanceId);
-    return live?.history;
+    if (!live?.historyDropped) return live?.history;
+    const loaded = await this.store.loadInstance(instanceId);
+    return loaded?.history.map(fromStored);
   }
 
   // ---- instances ----------------------------------------------------------------------------
@@ -307,6 +329,10 @@ export class DurableRuntime {
       episode: 'idle',
       needsReplay: false,
       open: [],
+      inboxIds: new Set(inbox.map((m) => m.id)),
+      waitingForAll: undefined,
+      resultsForAll: new Set(),
+      mustRun: inbox.length > 0,
     };
     this.index(live, history);
     return live;
@@ -347,39 +373,89 @@ export class DurableRuntime {
 
   /** Durably adds messages to an instance's inbox, then lets it run. */
   private async deliver(instanceId: string, messages: InboxMessage[]): Promise<void> {
-    await this.store.addMessages(instanceId, messages);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.addMessages(instanceId, messages);
+        break;
+      } catch (error) {
+        if (attempt >= EPISODE_ATTEMPTS || /No instance with ID/.test(describeError(error)))
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** attempt));
+      }
+    }
     const live = await this.instance(instanceId);
     if (!live) return;
-    const known = new Set(live.inbox.map((m) => m.id));
-    for (const m of messages) if (!known.has(m.id)) live.inbox.push(m);
+    for (const m of messages) {
+      if (live.inboxIds.has(m.id)) continue;
+      live.inboxIds.add(m.id);
+      live.inbox.push(m);
+      this.classify(live, m);
+    }
     this.scheduleEpisode(live);
+  }
+
+  /** Notes whether a message can move the orchestrator or only adds to a pending Task.all. */
+  private classify(live: LiveInstance, message: InboxMessage): void {
+    const type = message.event.EventType;
+    const id = completedTaskId(fromStored(message.event));
+    const success =
+      type === EventType.TaskCompleted ||
+      type === EventType.SubOrchestrationInstanceCompleted ||
+      type === EventType.TimerFired;
+    if (success && id !== undefined && live.waitingForAll?.has(id)) live.resultsForAll.add(id);
+    else live.mustRun = true;
+  }
+
+  private reclassify(live: LiveInstance): void {
+    live.mustRun = false;
+    live.resultsForAll = new Set();
+    for (const m of live.inbox) this.classify(live, m);
+  }
+
+  private readyToRun(live: LiveInstance): boolean {
+    if (live.needsReplay || live.mustRun) return true;
+    if (live.inbox.length === 0) return false;
+    return live.waitingForAll === undefined || live.resultsForAll.size >= live.waitingForAll.size;
   }
 
   // ---- episodes -----------------------------------------------------------------------------
 
-  private scheduleEpisode(live: LiveInstance): void {
+  /**
+   * Runs an episode of the instance on a later turn (so results that arrive together share it).
+   * An episode that fails on the store (a lost connection, say) changed nothing in memory and is
+   * retried with backoff; after the last attempt the instance waits for the next restart.
+   */
+  private scheduleEpisode(live: LiveInstance, attempt = 0): void {
     if (live.episode !== 'idle' || this.stopped) return;
-    if (live.inbox.length === 0 && !live.needsReplay) return;
+    if (attempt === 0 && !this.readyToRun(live)) return;
     live.episode = 'scheduled';
     this.pending++;
-    setImmediate(() => {
+    const run = () => {
       live.episode = 'running';
       this.episode(live)
-        .catch((error: unknown) =>
-          this.log(
-            'error',
-            'runtime',
-            `episode of ${live.record.instanceId} failed: ${describeError(error)}`,
-          ),
+        .then(
+          () => true,
+          (error: unknown) => {
+            this.log(
+              'error',
+              'runtime',
+              `episode of ${live.record.instanceId} failed: ${describeError(error)}`,
+            );
+            return false;
+          },
         )
-        .finally(() => {
+        .then((ok) => {
           live.episode = 'idle';
+          this.reclassify(live);
           this.pending--;
-          this.scheduleEpisode(live);
+          if (!ok && attempt < EPISODE_ATTEMPTS - 1) this.scheduleEpisode(live, attempt + 1);
+          else this.scheduleEpisode(live);
           this.notifyChange();
           this.kick();
         });
-    });
+    };
+    if (attempt === 0) setImmediate(run);
+    else setTimeout(run, RETRY_BASE_MS * 2 ** attempt);
   }
 
   private async episode(live: LiveInstance): Promise<void> {
@@ -500,6 +576,8 @@ export class DurableRuntime {
       const again = actions.find((a) => a.actionType === ActionType.ContinueAsNew);
       if (again) {
         await this.continueAsNew(live, now, consumed, again.input);
+        // The old execution's live state is retired: it must not run its consumed inbox again.
+        removeConsumed(live, consumed);
         return;
       }
       await this.finish(live, now, incoming, consumed, {
@@ -530,6 +608,7 @@ export class DurableRuntime {
       await this.finish(live, now, incoming, consumed, failed(describeError(error)));
       return;
     }
+    live.waitingForAll = result.waitingForAll ? new Set(result.waitingForAll) : undefined;
     if (replayOnly && scheduledEvents.length === 0) {
       live.open = result.open;
       this.dispatch(live);
@@ -658,10 +737,14 @@ export class DurableRuntime {
     this.append(live, events);
     removeConsumed(live, consumed);
     live.open = [];
+    live.waitingForAll = undefined;
     this.scheduler.cancel(record.instanceId);
     this.dropTimers(record.instanceId);
     if (outcome.status === 'Failed')
       this.log('warning', record.name, `instance ${record.instanceId} failed: ${outcome.output}`);
+    live.history = [];
+    live.scheduled.clear();
+    live.historyDropped = true;
     if (record.parent) await this.notifyParent(record, outcome);
     this.notifyChange();
   }
@@ -956,6 +1039,7 @@ export class DurableRuntime {
 function removeConsumed(live: LiveInstance, consumed: string[]): void {
   const ids = new Set(consumed);
   live.inbox = live.inbox.filter((m) => !ids.has(m.id));
+  for (const id of consumed) live.inboxIds.delete(id);
 }
 
 function failed(message: string): { status: 'Failed'; output: string; failure: FailureDetails } {

@@ -20,6 +20,7 @@ const MAX_INLINE_CHARS = 30_000;
 const BLOB_PREFIX = 'blob:';
 const INSTANCE_ROW = 'instance';
 const TRANSACTION_LIMIT = 100;
+const PARALLEL_WRITES = 4;
 
 export interface TableStoreOptions {
   storage: StorageSettings;
@@ -30,6 +31,12 @@ export interface TableStoreOptions {
 }
 
 type Row = TableEntity<Record<string, unknown>>;
+
+interface Outbox {
+  messages: InboxMessage[];
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void; count: number }>;
+  writing: number;
+}
 
 /** Rows read back always carry their keys; the SDK's result type leaves them optional. */
 function asRow(entity: { partitionKey?: string; rowKey?: string } & Record<string, unknown>): Row {
@@ -48,13 +55,8 @@ export class TableStore implements DurableStore {
   private ready: Promise<void> | undefined;
   /** Chunks committed per instance (the runtime is the only writer). */
   private readonly chunkCounts = new Map<string, number>();
-  private readonly outbox = new Map<
-    string,
-    {
-      messages: InboxMessage[];
-      waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
-    }
-  >();
+  private readonly outbox = new Map<string, Outbox>();
+  private readonly cleanups = new Set<Promise<void>>();
   private arrival = 0;
 
   constructor(options: TableStoreOptions) {
@@ -151,36 +153,60 @@ export class TableStore implements DurableStore {
     return { record, history, inbox: inbox.map(({ order: _order, ...m }) => m) };
   }
 
-  /** Messages to one instance written in the same turn share entity-group transactions. */
+  /**
+   * Group commit: messages to one instance that arrive while writes to it are under way are
+   * written together in the next entity-group transaction (up to four transactions at once per
+   * instance), so the busier the fan-out, the fewer requests per message. A caller's promise
+   * resolves only once its message is stored.
+   */
   addMessages(instanceId: string, messages: InboxMessage[]): Promise<void> {
     return new Promise((resolve, reject) => {
       let pending = this.outbox.get(instanceId);
       if (!pending) {
-        pending = { messages: [], waiters: [] };
+        pending = { messages: [], waiters: [], writing: 0 };
         this.outbox.set(instanceId, pending);
-        setImmediate(() => void this.flush(instanceId));
       }
       pending.messages.push(...messages);
-      pending.waiters.push({ resolve, reject });
+      pending.waiters.push({ resolve, reject, count: messages.length });
+      this.flush(instanceId, pending);
     });
   }
 
-  private async flush(instanceId: string): Promise<void> {
-    const pending = this.outbox.get(instanceId);
-    this.outbox.delete(instanceId);
-    if (!pending) return;
-    try {
-      await this.init();
-      const pk = partition(instanceId);
-      const rows = await Promise.all(pending.messages.map((m) => this.messageRow(pk, m)));
-      for (let i = 0; i < rows.length; i += TRANSACTION_LIMIT)
-        await this.transact(
-          rows.slice(i, i + TRANSACTION_LIMIT).map((row) => ['upsert', row, 'Replace']),
-        );
-      for (const w of pending.waiters) w.resolve();
-    } catch (error) {
-      for (const w of pending.waiters) w.reject(error);
+  private flush(instanceId: string, pending: Outbox): void {
+    while (pending.writing < PARALLEL_WRITES && pending.waiters.length > 0) {
+      // Whole callers only, up to one transaction's worth of rows.
+      let take = 0;
+      let rows = 0;
+      while (
+        take < pending.waiters.length &&
+        (take === 0 || rows + (pending.waiters[take]?.count ?? 0) <= TRANSACTION_LIMIT)
+      )
+        rows += pending.waiters[take++]?.count ?? 0;
+      const waiters = pending.waiters.splice(0, take);
+      const messages = pending.messages.splice(0, rows);
+      pending.writing++;
+      void this.write(instanceId, messages)
+        .then(
+          () => waiters.forEach((w) => w.resolve()),
+          (error: unknown) => waiters.forEach((w) => w.reject(error)),
+        )
+        .finally(() => {
+          pending.writing--;
+          if (pending.waiters.length > 0) this.flush(instanceId, pending);
+          else if (pending.writing === 0 && this.outbox.get(instanceId) === pending)
+            this.outbox.delete(instanceId);
+        });
     }
+  }
+
+  private async write(instanceId: string, messages: InboxMessage[]): Promise<void> {
+    await this.init();
+    const pk = partition(instanceId);
+    const rows = await Promise.all(messages.map((m) => this.messageRow(pk, m)));
+    for (let i = 0; i < rows.length; i += TRANSACTION_LIMIT)
+      await this.transact(
+        rows.slice(i, i + TRANSACTION_LIMIT).map((row) => ['upsert', row, 'Replace']),
+      );
   }
 
   async commit(
@@ -201,9 +227,19 @@ export class TableStore implements DurableStore {
       ['upsert', await this.instanceRow(record, previous + 1), 'Replace'],
     ]);
     this.chunkCounts.set(record.instanceId, previous + 1);
-    // Consumed messages are dropped on load anyway; deleting them keeps the partition small.
-    const consumed = new Set(chunk.consumed.map((id) => messageKey(id)));
-    if (consumed.size > 0) await this.deleteKeys(pk, [...consumed]);
+    // Consumed messages are dropped on load anyway; deleting them, off the episode's path, keeps
+    // the partition small.
+    const consumed = [...new Set(chunk.consumed.map((id) => messageKey(id)))];
+    if (consumed.length > 0) {
+      const cleanup = this.deleteKeys(pk, consumed)
+        .catch(() => undefined)
+        .finally(() => this.cleanups.delete(cleanup));
+      this.cleanups.add(cleanup);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.cleanups]);
   }
 
   async purge(instanceId: string): Promise<boolean> {
@@ -362,4 +398,20 @@ function statusOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null && 'statusCode' in error
     ? Number((error as { statusCode: unknown }).statusCode)
     : undefined;
+}
+
+/**
+ * The table store of a task hub (`LIFEBOAT_TASK_HUB`): table `<hub>Runtime` and blob container
+ * `<hub>-runtime`, so runs of different hubs in one storage account never meet.
+ */
+export function taskHubStore(storage: StorageSettings, taskHub: string): TableStore {
+  if (!/^[A-Za-z][A-Za-z0-9]{2,44}$/.test(taskHub))
+    throw new Error(
+      `task hub name "${taskHub}" must be 3-45 letters and digits, starting with a letter`,
+    );
+  return new TableStore({
+    storage,
+    table: `${taskHub}Runtime`,
+    container: `${taskHub.toLowerCase()}-runtime`,
+  });
 }

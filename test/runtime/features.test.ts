@@ -1,7 +1,15 @@
 import * as df from 'durable-functions';
 import type { OrchestrationContext, Task } from 'durable-functions';
 import { createRegistry } from '../../functions/registry';
-import { DurableRuntime, MemoryStore, VirtualClock, type WireEvent } from '../../local/runtime';
+import { InvocationContext } from '@azure/functions';
+import { systemClock } from '../../shared/clock';
+import {
+  DurableRuntime,
+  MemoryStore,
+  VirtualClock,
+  type OrchestrationClient,
+  type WireEvent,
+} from '../../local/runtime';
 import { EventType } from '../../local/runtime/wire';
 
 const DAY = 24 * 3600_000;
@@ -338,6 +346,23 @@ describe('local durable runtime', () => {
     );
   });
 
+  test('what the local runtime does not support fails the instance with a clear message', async () => {
+    const registry = createRegistry({
+      entity: function* (context: OrchestrationContext) {
+        yield context.df.callEntity(new df.EntityId('counter', 'k'), 'add', 1);
+        return 'unreachable';
+      },
+    });
+    const { runtime, client } = runtimeFor(registry);
+    await client.startNew('entity', { instanceId: 'e' });
+    await runtime.runUntilIdle();
+    expect(await client.getStatus('e')).toMatchObject({
+      runtimeStatus: 'Failed',
+      output:
+        "Orchestrator 'entity' uses durable entities, which the local runtime does not support.",
+    });
+  });
+
   test('client: queries, duplicate start, terminate and purge behave like Azure', async () => {
     const registry = createRegistry({
       waiter: function* (context: OrchestrationContext) {
@@ -441,5 +466,52 @@ describe('local durable runtime', () => {
     await client.startNew('pacing', { instanceId: 'pace' });
     await runtime.runUntilIdle();
     expect((await client.getStatus('pace')).output).toEqual([3_600_000, 0]);
+  });
+
+  test('on real time, durable timers wait for the wall clock; activities get a real InvocationContext', async () => {
+    const contexts: unknown[] = [];
+    const registry = createRegistry(
+      {
+        short: function* (context: OrchestrationContext) {
+          yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 150));
+          return yield context.df.callActivity('who', 'x');
+        },
+      },
+      {
+        who: (_input: unknown, context: InvocationContext) => {
+          contexts.push(context);
+          return context.functionName;
+        },
+      },
+    );
+    const runtime = new DurableRuntime({ registry, clock: systemClock });
+    const began = Date.now();
+    await runtime.client.startNew('short', { instanceId: 'rt' });
+    await runtime.runUntilIdle();
+    expect(Date.now() - began).toBeGreaterThanOrEqual(140);
+    expect((await runtime.client.getStatus('rt')).output).toBe('who');
+    expect(contexts[0]).toBeInstanceOf(InvocationContext);
+    expect((contexts[0] as InvocationContext).invocationId).toBe('rt:1');
+  });
+
+  test('a trigger handler typed against OrchestrationClient runs unchanged with the local client', async () => {
+    // The shape of the app's HTTP/timer starters: start once per deterministic id, report status.
+    async function startOrReport(client: OrchestrationClient, accountId: string) {
+      const instanceId = `migrate-${accountId}`;
+      const existing = await client.getStatus(instanceId).catch(() => undefined);
+      if (existing && ['Running', 'Pending'].includes(existing.runtimeStatus))
+        return { instanceId, started: false };
+      await client.startNew('migrate', { instanceId, input: { accountId } });
+      return { instanceId, started: true };
+    }
+    const registry = createRegistry({
+      migrate: function* (context: OrchestrationContext) {
+        return yield context.df.waitForExternalEvent('finish');
+      },
+    });
+    const { runtime, client } = runtimeFor(registry);
+    expect(await startOrReport(client, 'a1')).toEqual({ instanceId: 'migrate-a1', started: true });
+    await runtime.runUntilIdle();
+    expect(await startOrReport(client, 'a1')).toEqual({ instanceId: 'migrate-a1', started: false });
   });
 });
