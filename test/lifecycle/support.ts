@@ -211,10 +211,36 @@ export async function ledgerRows(world: World, name: string, kind: string) {
   return rows;
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SECRET_FIELD = /key|value|pfx|password|ask|secret|token/i;
+
 /**
- * Long base64/hex-like tokens of a text: key values and secrets are such tokens, so a secret
- * leaked anywhere shows up as a shared token (linear, unlike searching every secret in every text).
+ * The secret values a secret-store entry holds: the whole text for a raw value, or, for a JSON
+ * document (a policy with its secrets), every string under a secret-looking field name (key
+ * values, PFX, passwords, ASKs), leaving out ids and enum names that are not secret.
  */
-export function tokens(text: string): Set<string> {
-  return new Set(text.match(/[A-Za-z0-9+/_-]{16,}={0,2}/g) ?? []);
+export function secretValues(stored: string): string[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    return stored.trim().length >= 8 ? [stored.trim()] : [];
+  }
+  if (typeof parsed === 'string') return parsed.length >= 8 ? [parsed] : [];
+  const out: string[] = [];
+  const walk = (value: unknown, field: string) => {
+    if (typeof value === 'string') {
+      if (
+        SECRET_FIELD.test(field) &&
+        value.length >= 8 &&
+        !GUID.test(value) &&
+        !/^[A-Za-z]+$/.test(value)
+      )
+        out.push(value);
+    } else if (Array.isArray(value)) value.forEach((v) => walk(v, field));
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+  };
+  walk(parsed, '');
+  return out;
 }
