@@ -9,6 +9,7 @@ import './health';
 import './key-delivery';
 import './activities/pipeline';
 import './activities/static-target';
+import './account-migration';
 
 // Reports and URL maps are streamed from storage, never buffered whole in the worker.
 app.setup({ enableHttpStream: true });

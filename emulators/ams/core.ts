@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock';
 import { ArmError, badRequest, notFound } from './errors';
 import { iso, isObject, type Ctx, type Json } from './context';
 import {
+  LocatorIndex,
   accountKey,
   childCollection,
   collectionOf,
@@ -204,6 +205,7 @@ export class AmsCore {
       name: res.name,
       id: `${ctx.accountId}${parentPath}/${def.key}/${res.name}`,
       type: def.armType,
+      ...(def.key === 'streamingEndpoints' ? { sku: { name: 'Standard', capacity: 600 } } : {}),
       ...(res.top ?? {}),
       systemData: this.systemData(res),
       properties: def.render(ctx, res, parent),
@@ -223,7 +225,7 @@ export class AmsCore {
         mediaServiceId: a.props.mediaServiceId,
         storageAccounts: a.props.storageAccounts,
         storageAuthentication: a.props.storageAuthentication ?? 'System',
-        encryption: a.props.encryption ?? { type: 'SystemKey' },
+        encryption: renderEncryption(a.props.encryption),
         keyDelivery: a.props.keyDelivery ?? {
           accessControl: { defaultAction: 'Allow', ipAllowList: [] },
         },
@@ -270,7 +272,7 @@ export class AmsCore {
       top: {},
       retirementDate: retirementDate ?? now + 365 * DAY,
       collections: new Map(),
-      locatorsByAsset: new Map(),
+      locatorsByAsset: new LocatorIndex(),
     };
     account.modified = now;
     account.props = {
@@ -326,6 +328,21 @@ export class AmsCore {
     return op;
   }
 
+  /** A long-running operation that exists already (conformance fixtures). */
+  seedOperation(id: string, status: Operation['status'], kind: Operation['kind']): void {
+    const now = this.clock.now();
+    const first = [...this.accounts.values()][0];
+    this.ops.set(id, {
+      id,
+      kind,
+      startTime: now,
+      endTime: now,
+      status,
+      applied: true,
+      result: kind === 'account' && first ? () => this.renderAccount(first) : undefined,
+    });
+  }
+
   private lroHeaders(
     asyncUrl: string,
     locationUrl: string,
@@ -349,22 +366,25 @@ export class AmsCore {
         name: op.id,
         ...(withId ? { id: withId } : {}),
         status: op.status,
+        ...(op.status === 'Failed'
+          ? { error: { code: 'OperationFailed', message: 'The operation failed.' } }
+          : op.kind === 'resource'
+            ? { error: { code: 'None', message: null, target: op.id } }
+            : {}),
         ...(op.kind !== 'resource' ? { startTime: iso(op.startTime) } : {}),
-        ...(op.kind !== 'resource' && op.status !== 'InProgress'
-          ? { endTime: iso(op.endTime) }
-          : {}),
+        ...(op.kind !== 'resource' ? { endTime: iso(op.endTime) } : {}),
       },
       op.status === 'InProgress' ? { 'Retry-After': String(this.lro.retryAfterSeconds) } : {},
     );
   }
 
-  private operationResult(id: string): CoreResponse {
+  private operationResult(id: string, fallback?: () => unknown): CoreResponse {
     this.settle();
     const op = this.ops.get(id);
     if (!op) throw notFound();
     if (op.status === 'InProgress')
       return { status: 202, headers: { 'Retry-After': String(this.lro.retryAfterSeconds) } };
-    const body = op.result?.();
+    const body = (op.result ?? fallback)?.();
     return body === undefined ? { status: 204, headers: {} } : json(200, body);
   }
 
@@ -414,10 +434,7 @@ export class AmsCore {
             ? String(fault.status)
             : `latency ${fault.latencyMs}`;
         if (fault.latencyMs) delayMs = fault.latencyMs;
-        if (fault.drop) {
-          response = { status: 0, headers: {}, drop: true, delayMs };
-          return response;
-        }
+        if (fault.drop) throw new DropConnection(delayMs);
         if (fault.status) {
           const code = fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError';
           throw Object.assign(
@@ -472,7 +489,9 @@ export class AmsCore {
       response.headers = { ...rateHeaders, ...response.headers };
       if (delayMs) response.delayMs = delayMs;
     } catch (error) {
-      if (error instanceof ArmError) {
+      if (error instanceof DropConnection) {
+        response = { status: 0, headers: {}, drop: true, delayMs: error.delayMs };
+      } else if (error instanceof ArmError) {
         response = { status: error.status, headers: { ...error.headers }, body: error.body() };
         const delay = (error as ArmError & { delayMs?: number }).delayMs;
         if (delay) response.delayMs = delay;
@@ -483,8 +502,6 @@ export class AmsCore {
           body: { error: { code: 'InternalServerError', message: (error as Error).message } },
         };
       }
-    } finally {
-      // (logged below)
     }
     this.record(req, route?.operation ?? 'unknown', response, faultName);
     return response;
@@ -582,7 +599,7 @@ export class AmsCore {
                     reason: 'AlreadyExists',
                     message: `The account name '${name}' is already taken.`,
                   }
-                : { nameAvailable: true },
+                : { nameAvailable: true, reason: 'None', message: '' },
             );
           },
         };
@@ -1087,7 +1104,15 @@ export class AmsCore {
         return {
           ...base,
           operation: `${g}.operationLocation`,
-          exec: () => (account(), this.operationResult(id)),
+          exec: () => {
+            const ctx = this.ctx(account());
+            const parent = resolveParent(ctx);
+            const res = coll(ctx, parent).get(itemName);
+            return this.operationResult(
+              id,
+              res ? () => this.renderResource(ctx, target, res, parent, parentDef) : undefined,
+            );
+          },
         };
       if (target.key === 'tracks' && actionLow === 'operationstatuses')
         return {
@@ -1134,6 +1159,12 @@ export class AmsCore {
   }
 }
 
+class DropConnection extends Error {
+  constructor(readonly delayMs: number) {
+    super('drop');
+  }
+}
+
 function cdnOnly(body: unknown): boolean {
   if (!isObject(body)) return false;
   const keys = Object.keys(body).filter((k) => k !== 'properties');
@@ -1155,6 +1186,14 @@ function readField(ctx: Ctx, def: TypeDef, res: Res, field: string): unknown {
     return Object.entries(rendered).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
   }
   return undefined;
+}
+
+function renderEncryption(value: unknown): Json {
+  const e = isObject(value) ? value : { type: 'SystemKey' };
+  if (e.type !== 'CustomerKey') return e;
+  const kv = isObject(e.keyVaultProperties) ? e.keyVaultProperties : {};
+  const key = typeof kv.keyIdentifier === 'string' ? kv.keyIdentifier : '';
+  return { ...e, keyVaultProperties: { keyIdentifier: key, currentKeyIdentifier: key, ...kv } };
 }
 
 function throttled(seconds: number, what: string): ArmError {

@@ -143,12 +143,19 @@ export class DurableRuntime {
     });
   }
 
-  /** Stops timers and new work; running activities finish, their results stay in the store. */
+  /**
+   * Stops timers and new work, and waits (up to ten seconds) for episodes and store writes under
+   * way. Activities still running finish, but their results are not recorded: a restarted runtime
+   * runs them again, as after a crash.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.realTimer) clearTimeout(this.realTimer);
     this.unsubscribeClock?.();
     for (const live of this.live.values()) this.scheduler.cancel(live.record.instanceId);
+    const deadline = Date.now() + 10_000;
+    while (this.pending > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     await this.store.close?.();
   }
 
@@ -569,6 +576,8 @@ export class DurableRuntime {
       const again = actions.find((a) => a.actionType === ActionType.ContinueAsNew);
       if (again) {
         await this.continueAsNew(live, now, consumed, again.input);
+        // The old execution's live state is retired: it must not run its consumed inbox again.
+        removeConsumed(live, consumed);
         return;
       }
       await this.finish(live, now, incoming, consumed, {

@@ -41,6 +41,29 @@ export interface MigrationRequest {
   requireApproval?: boolean;
   /** Options per target (output path template, encryption...), JSON. */
   targetOptions?: Record<string, Record<string, string | number | boolean>>;
+  /** Content-key operations allowed per hour for this account (config `LIFEBOAT_KEY_BUDGET_PER_HOUR`). */
+  keyBudgetPerHour?: number;
+  /** Batch sizes, parallelism and watch cadence; defaults in shared/pipeline/tuning.ts. */
+  tuning?: Partial<MigrationTuning>;
+}
+
+/** Knobs of the fan-out and of the watch through the window. */
+export interface MigrationTuning {
+  /** Records per key/secret batch (one batch runs at a time per account: one key budget). */
+  keyBatchSize: number;
+  /** Records per path batch and per target batch. */
+  pathBatchSize: number;
+  assetBatchSize: number;
+  /** Batches in flight at once for paths and targets. */
+  parallelism: number;
+  /** Batches handled per orchestration generation before continueAsNew (bounds history). */
+  batchesPerGeneration: number;
+  /** How often the watch looks for new assets before read-only, in hours. */
+  watchIntervalHours: number;
+  /** How long before read-only the final snapshot is taken, in hours. */
+  finalSnapshotLeadHours: number;
+  /** How long before deletion the warning is raised, in days. */
+  deletionWarningLeadDays: number;
 }
 
 export interface ResourceCounts {
@@ -190,6 +213,8 @@ export interface BuildUrlMapInput {
    * `{ kind: 'asset', name: assetName, target }`, whose `details.urls` holds the `NewUrl[]`.
    */
   targets?: TargetName[];
+  /** Delta snapshots taken since (new assets): their locators belong in the same map. */
+  deltas?: Array<Pick<SnapshotRef, 'path'>>;
 }
 
 export interface UrlMapRef {
@@ -211,6 +236,8 @@ export interface WriteReportInput {
   snapshot?: Pick<SnapshotRef, 'path' | 'counts' | 'unreadable' | 'readOnly' | 'takenAt'>;
   plan?: WindowPlan;
   urlMap?: UrlMapRef;
+  /** The orchestration's account of what happened (phases, tallies, failures, timeline). */
+  summary?: MigrationSummary;
 }
 
 export interface ReportRef {
@@ -224,4 +251,107 @@ export interface RecordAccountStateInput {
   patch: Record<string, string | number | boolean | undefined>;
   /** A line for the report's timeline ("extension requested", "read-only reached"...). */
   event?: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added by the orchestration (additive): the target batch input and the orchestration's progress.
+// ---------------------------------------------------------------------------------------------
+
+/** The input of activities that need only the account. */
+export interface AccountActivityInput {
+  accountId: string;
+}
+
+/** migrateAssetsBatch's input: one batch of a snapshot's assets for one target. */
+export interface MigrateAssetsBatchInput {
+  accountId: string;
+  target: TargetName;
+  batch: BatchRef;
+  options?: Record<string, string | number | boolean>;
+}
+
+/* The account orchestration's progress: its custom status, its result and the report's input. */
+
+export type MigrationPhase =
+  | 'discover'
+  | 'snapshot'
+  | 'plan'
+  | 'approval'
+  | 'extension'
+  | 'export'
+  | 'targets'
+  | 'publish'
+  | 'watch'
+  | 'done';
+
+/** How the instance ended (set once phase is `done`). */
+export type MigrationOutcome =
+  | 'completed'
+  | 'completed-with-failures'
+  | 'account-deleted'
+  | 'cancelled'
+  /** The account could not be read or snapshotted after repeated attempts. */
+  | 'failed';
+
+export type WorkStage = 'keys' | 'secrets' | 'paths' | 'targets';
+
+export interface WorkTally {
+  /** Records the batches covered (clear locators included: the activity skips them). */
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  calls: number;
+  waitedMs: number;
+}
+
+export interface MigrationEvent {
+  at: string;
+  what: string;
+}
+
+export interface MigrationFailure {
+  at: string;
+  stage: WorkStage | 'discover' | 'snapshot' | 'extension' | 'urlMap' | 'report';
+  /** The batch label, or the activity. */
+  where: string;
+  /** Redacted, one line. */
+  error: string;
+}
+
+export interface ExtensionRecord {
+  requested: boolean;
+  requestedAt?: string;
+  granted?: boolean;
+  answer?: string;
+}
+
+export interface MigrationSummary {
+  accountId: string;
+  instanceId: string;
+  phase: MigrationPhase;
+  outcome?: MigrationOutcome;
+  startedAt: string;
+  updatedAt: string;
+  account?: AccountState;
+  plan?: WindowPlan;
+  /** The first snapshot and the latest ones (bounded). */
+  snapshots: SnapshotRef[];
+  extension: ExtensionRecord;
+  tallies: {
+    keys: WorkTally;
+    secrets: WorkTally;
+    paths: WorkTally;
+    targets: Record<string, WorkTally>;
+  };
+  /** The most recent failures (bounded); the ledger holds every one. */
+  failures: MigrationFailure[];
+  failureCount: number;
+  /** What happened when (bounded). */
+  timeline: MigrationEvent[];
+  /** Paths derived from GET data (read-only account) rather than listed by the service. */
+  pathsDerived: boolean;
+  urlMap?: UrlMapRef;
+  report?: ReportRef;
+  nextWakeUpAt?: string;
 }

@@ -338,12 +338,12 @@ describe('static target: asset kinds', () => {
     expect(result.reason).toBeUndefined();
     const filteredHls = result.urls.find((u) => u.kind === 'hls' && u.filters?.length);
     expect(filteredHls?.filters).toEqual(['englishOnly', 'firstTwoSeconds']);
-    expect(
-      result.urls.find(
-        (u) => u.streamingLocatorId === id && u.kind === 'dash' && u.filters?.length,
-      ),
-    ).toBeUndefined();
-    expect(result.warnings.join('\n')).toMatch(/time range was not carried over to DASH/);
+    const trimmedDash = result.urls.find(
+      (u) => u.streamingLocatorId === id && u.kind === 'dash' && u.filters?.length,
+    );
+    expect(trimmedDash?.url).toContain(
+      encodeURIComponent('manifest(filter=englishOnly;firstTwoSeconds).mpd'),
+    );
     const { dir } = await downloadPrefix(output, id);
     const name = 'manifest(filter=englishOnly;firstTwoSeconds).m3u8';
     await verifyHls(dir, name);
@@ -353,6 +353,18 @@ describe('static target: asset kinds', () => {
     const total = trimmed.segments.reduce((s, x) => s + x.duration, 0);
     expect(total).toBeGreaterThan(1.5);
     expect(total).toBeLessThan(3.1);
+    const dashTrimmed = 'manifest(filter=englishOnly;firstTwoSeconds).mpd';
+    await verifyDash(dir, dashTrimmed);
+    const trimmedMpd = parseMpd(await readFile(join(dir, dashTrimmed), 'utf8'));
+    const reps = trimmedMpd.periods[0]!.adaptationSets.flatMap((a) => a.representations).filter(
+      (r) => r.segmentRanges,
+    );
+    expect(reps.length).toBe(3); // two videos and the English audio; text stays whole
+    for (const r of reps) {
+      expect(r.segmentListSeconds).toBeGreaterThan(1.5);
+      expect(r.segmentListSeconds).toBeLessThan(3.1);
+    }
+    expect(trimmedMpd.duration).toBeLessThan(3.1);
 
     // The second locator's folder is a server-side copy with its own track-selection manifests.
     const other = await downloadPrefix(output, second);

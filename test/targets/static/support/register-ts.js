@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports */
 // Lets plain `node` load the project's TypeScript (for the kill-and-resume child process and the
 // benchmark) by compiling each .ts file with @swc/core, which the test runner already uses.
 const { transformSync } = require('@swc/core');
