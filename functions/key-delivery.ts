@@ -2,24 +2,49 @@ import { app, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import { systemClock } from '../shared/clock';
 import { getConfig } from '../shared/config';
 import { createSecretStore } from '../shared/secrets';
-import { deliverKey } from '../shared/targets/static/key-delivery';
+import { deliverClearKeyLicense, deliverKey } from '../shared/targets/static/key-delivery';
 
 /**
- * GET /api/keys/{keyId}: the AES key of statically packaged output, for players holding a token
- * (`Authorization: Bearer <token>` or `?token=`). Anonymous at the Functions level: the token is
- * the authorization, checked in shared/targets/static/key-delivery.ts.
+ * Keys of statically packaged, encrypted output, for players holding a token
+ * (`Authorization: Bearer <token>` or `?token=`): GET /api/keys/{keyId} gives the raw key (HLS),
+ * POST /api/clearkey a W3C Clear Key license (DASH). Anonymous at the Functions level: the token
+ * is the authorization, checked in shared/targets/static/key-delivery.ts.
  */
-export async function keyDelivery(request: HttpRequest): Promise<HttpResponseInit> {
+function tokenOf(request: HttpRequest): string | undefined {
   const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
-  const token = bearer ?? request.query.get('token') ?? undefined;
-  const response = await deliverKey(request.params.keyId ?? '', token, {
-    secrets: createSecretStore(getConfig()),
-    clock: systemClock,
-  });
+  return bearer ?? request.query.get('token') ?? undefined;
+}
+
+function deps() {
+  return { secrets: createSecretStore(getConfig()), clock: systemClock };
+}
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+};
+
+export async function keyDelivery(request: HttpRequest): Promise<HttpResponseInit> {
+  const response = await deliverKey(request.params.keyId ?? '', tokenOf(request), deps());
   return {
     status: response.status,
     body: response.body,
-    headers: { ...response.headers, 'Access-Control-Allow-Origin': '*' },
+    headers: { ...response.headers, ...CORS },
+  };
+}
+
+export async function clearKeyLicense(request: HttpRequest): Promise<HttpResponseInit> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await request.text());
+  } catch {
+    body = undefined;
+  }
+  const response = await deliverClearKeyLicense(body, tokenOf(request), deps());
+  return {
+    status: response.status,
+    body: response.body,
+    headers: { ...response.headers, ...CORS },
   };
 }
 
@@ -28,4 +53,10 @@ app.http('keyDelivery', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: keyDelivery,
+});
+app.http('clearKeyLicense', {
+  route: 'clearkey',
+  methods: ['POST'],
+  authLevel: 'anonymous',
+  handler: clearKeyLicense,
 });

@@ -5,11 +5,7 @@ import type { LifeboatConfig } from '../shared/config';
 import { tableClient } from '../shared/storage/clients';
 import { armAccountDiscovery, armAccountExists } from '../shared/triggers/arm-discovery';
 import type { MigrationClient } from '../shared/triggers/durable-client';
-import {
-  createTriggerServices,
-  TableNames,
-  type TriggerServices,
-} from '../shared/triggers/services';
+import { createTriggerServices, type TriggerServices } from '../shared/triggers/services';
 import { serve, type ServeHandle } from './serve';
 
 /**
@@ -36,7 +32,7 @@ export interface LocalServeHandle extends ServeHandle {
 
 export async function serveLocal(options: LocalServeOptions): Promise<LocalServeHandle> {
   const { config, mediaClient } = options;
-  const ledgerTable = tableClient(config.storage, TableNames.ledger);
+  const ledgerTable = tableClient(config.storage, config.ledgerTable);
   const services = createTriggerServices({
     config,
     client: options.client,

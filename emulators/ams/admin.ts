@@ -38,6 +38,8 @@ export interface AmsAdmin {
   reset(): void;
   seed(description: SeedDescription): Promise<SeedReport>;
   accounts(): AccountInfo[];
+  /** Process memory and how many resources of each type the emulator holds. */
+  stats(): { rssMiB: number; heapUsedMiB: number; resources: Record<string, number> };
   account(subscriptionId: string, resourceGroup: string, name: string): AccountInfo | undefined;
   setRetirementDate(
     subscriptionId: string,
@@ -89,6 +91,17 @@ export function createAdmin(core: AmsCore, owned: SettableClock | undefined): Am
     reset: () => core.reset(),
     seed: (description) => applySeed(core, description),
     accounts: () => [...core.accounts.values()].map(info),
+    stats: () => {
+      const resources: Record<string, number> = { accounts: core.accounts.size };
+      for (const a of core.accounts.values())
+        for (const [type, c] of a.collections) resources[type] = (resources[type] ?? 0) + c.size;
+      const m = process.memoryUsage();
+      return {
+        rssMiB: Math.round(m.rss / 1048576),
+        heapUsedMiB: Math.round(m.heapUsed / 1048576),
+        resources,
+      };
+    },
     account: (s, rg, n) => {
       const a = core.getAccount(s, rg, n);
       return a ? info(a) : undefined;
@@ -158,6 +171,8 @@ export async function handleAdmin(
       case 'DELETE requests':
         admin.clearRequests();
         return ok();
+      case 'GET stats':
+        return ok(admin.stats());
       case 'GET counts':
         return ok(admin.counts());
       case 'GET faults':

@@ -23,7 +23,7 @@ export function assetStorageAccount(ctx: Ctx, asset: Res): string {
 
 /** Locator summaries of one asset, as listStreamingLocators answers them. */
 export function locatorsOf(ctx: Ctx, asset: Res): Json[] {
-  const names = ctx.account.locatorsByAsset.get(asset.name.toLowerCase()) ?? new Set<string>();
+  const names = ctx.account.locatorsByAsset.of(asset.name);
   const out: Json[] = [];
   for (const n of names) {
     const l = ctx.find('streamingLocators', n);

@@ -3,6 +3,7 @@ import type { Clock } from '../../shared/clock';
 import { ArmError, badRequest, notFound } from './errors';
 import { iso, isObject, type Ctx, type Json } from './context';
 import {
+  LocatorIndex,
   accountKey,
   childCollection,
   collectionOf,
@@ -14,6 +15,7 @@ import { listPage } from './odata';
 import { Throttle, type Budgets } from './throttle';
 import { Faults, type Fault } from './faults';
 import { StorageMap } from './storage';
+import { bodyProblems } from './validate';
 import { typeBySegment, TYPES, type TypeDef, type ActionResult } from './types';
 
 export const SUPPORTED_API_VERSIONS = [
@@ -204,6 +206,7 @@ export class AmsCore {
       name: res.name,
       id: `${ctx.accountId}${parentPath}/${def.key}/${res.name}`,
       type: def.armType,
+      ...(def.key === 'streamingEndpoints' ? { sku: { name: 'Standard', capacity: 600 } } : {}),
       ...(res.top ?? {}),
       systemData: this.systemData(res),
       properties: def.render(ctx, res, parent),
@@ -223,7 +226,7 @@ export class AmsCore {
         mediaServiceId: a.props.mediaServiceId,
         storageAccounts: a.props.storageAccounts,
         storageAuthentication: a.props.storageAuthentication ?? 'System',
-        encryption: a.props.encryption ?? { type: 'SystemKey' },
+        encryption: renderEncryption(a.props.encryption),
         keyDelivery: a.props.keyDelivery ?? {
           accessControl: { defaultAction: 'Allow', ipAllowList: [] },
         },
@@ -270,7 +273,7 @@ export class AmsCore {
       top: {},
       retirementDate: retirementDate ?? now + 365 * DAY,
       collections: new Map(),
-      locatorsByAsset: new Map(),
+      locatorsByAsset: new LocatorIndex(),
     };
     account.modified = now;
     account.props = {
@@ -326,6 +329,21 @@ export class AmsCore {
     return op;
   }
 
+  /** A long-running operation that exists already (conformance fixtures). */
+  seedOperation(id: string, status: Operation['status'], kind: Operation['kind']): void {
+    const now = this.clock.now();
+    const first = [...this.accounts.values()][0];
+    this.ops.set(id, {
+      id,
+      kind,
+      startTime: now,
+      endTime: now,
+      status,
+      applied: true,
+      result: kind === 'account' && first ? () => this.renderAccount(first) : undefined,
+    });
+  }
+
   private lroHeaders(
     asyncUrl: string,
     locationUrl: string,
@@ -349,22 +367,25 @@ export class AmsCore {
         name: op.id,
         ...(withId ? { id: withId } : {}),
         status: op.status,
+        ...(op.status === 'Failed'
+          ? { error: { code: 'OperationFailed', message: 'The operation failed.' } }
+          : op.kind === 'resource'
+            ? { error: { code: 'None', message: null, target: op.id } }
+            : {}),
         ...(op.kind !== 'resource' ? { startTime: iso(op.startTime) } : {}),
-        ...(op.kind !== 'resource' && op.status !== 'InProgress'
-          ? { endTime: iso(op.endTime) }
-          : {}),
+        ...(op.kind !== 'resource' ? { endTime: iso(op.endTime) } : {}),
       },
       op.status === 'InProgress' ? { 'Retry-After': String(this.lro.retryAfterSeconds) } : {},
     );
   }
 
-  private operationResult(id: string): CoreResponse {
+  private operationResult(id: string, fallback?: () => unknown): CoreResponse {
     this.settle();
     const op = this.ops.get(id);
     if (!op) throw notFound();
     if (op.status === 'InProgress')
       return { status: 202, headers: { 'Retry-After': String(this.lro.retryAfterSeconds) } };
-    const body = op.result?.();
+    const body = (op.result ?? fallback)?.();
     return body === undefined ? { status: 204, headers: {} } : json(200, body);
   }
 
@@ -414,10 +435,7 @@ export class AmsCore {
             ? String(fault.status)
             : `latency ${fault.latencyMs}`;
         if (fault.latencyMs) delayMs = fault.latencyMs;
-        if (fault.drop) {
-          response = { status: 0, headers: {}, drop: true, delayMs };
-          return response;
-        }
+        if (fault.drop) throw new DropConnection(delayMs);
         if (fault.status) {
           const code = fault.status === 503 ? 'ServiceUnavailable' : 'InternalServerError';
           throw Object.assign(
@@ -468,11 +486,23 @@ export class AmsCore {
           }
         }
       }
+      if (req.method === 'PUT' || req.method === 'PATCH' || req.method === 'POST') {
+        const problems = bodyProblems(req.method, req.url.pathname, apiVersion, req.body);
+        if (problems.length)
+          throw new ArmError(
+            400,
+            'BadRequest',
+            `The request body is invalid: ${problems.join('; ')}`,
+            problems[0]!.split(/[:\s]/)[0],
+          );
+      }
       response = await route.exec();
       response.headers = { ...rateHeaders, ...response.headers };
       if (delayMs) response.delayMs = delayMs;
     } catch (error) {
-      if (error instanceof ArmError) {
+      if (error instanceof DropConnection) {
+        response = { status: 0, headers: {}, drop: true, delayMs: error.delayMs };
+      } else if (error instanceof ArmError) {
         response = { status: error.status, headers: { ...error.headers }, body: error.body() };
         const delay = (error as ArmError & { delayMs?: number }).delayMs;
         if (delay) response.delayMs = delay;
@@ -483,8 +513,6 @@ export class AmsCore {
           body: { error: { code: 'InternalServerError', message: (error as Error).message } },
         };
       }
-    } finally {
-      // (logged below)
     }
     this.record(req, route?.operation ?? 'unknown', response, faultName);
     return response;
@@ -582,7 +610,7 @@ export class AmsCore {
                     reason: 'AlreadyExists',
                     message: `The account name '${name}' is already taken.`,
                   }
-                : { nameAvailable: true },
+                : { nameAvailable: true, reason: 'None', message: '' },
             );
           },
         };
@@ -881,6 +909,7 @@ export class AmsCore {
           const ctx = this.ctx(account());
           const parent = resolveParent(ctx);
           const collection = coll(ctx, parent);
+          const readers = new Map<string, (r: Res) => unknown>();
           const top = q.get('$top');
           const page = listPage(
             collection,
@@ -892,7 +921,11 @@ export class AmsCore {
             },
             {
               pageSize: this.options.pageSizes?.[target.key] ?? target.pageSize,
-              read: (r, field) => readField(ctx, target, r, field),
+              read: (r, field) => {
+                let reader = readers.get(field);
+                if (!reader) readers.set(field, (reader = fieldReader(ctx, target, field)));
+                return reader(r);
+              },
               filterable: (f) => target.filterable.some((x) => x.toLowerCase() === f.toLowerCase()),
               orderable: (f) => target.orderable.some((x) => x.toLowerCase() === f.toLowerCase()),
             },
@@ -1042,11 +1075,7 @@ export class AmsCore {
               coll(ctx, parent).touch();
               if (target.lro) {
                 const headers = lroFor(ctx, res, parent);
-                return json(
-                  target.key === 'tracks' ? 202 : 202,
-                  this.renderResource(ctx, target, res, parent, parentDef),
-                  headers,
-                );
+                return json(202, this.renderResource(ctx, target, res, parent, parentDef), headers);
               }
               return json(200, this.renderResource(ctx, target, res, parent, parentDef));
             },
@@ -1087,7 +1116,15 @@ export class AmsCore {
         return {
           ...base,
           operation: `${g}.operationLocation`,
-          exec: () => (account(), this.operationResult(id)),
+          exec: () => {
+            const ctx = this.ctx(account());
+            const parent = resolveParent(ctx);
+            const res = coll(ctx, parent).get(itemName);
+            return this.operationResult(
+              id,
+              res ? () => this.renderResource(ctx, target, res, parent, parentDef) : undefined,
+            );
+          },
         };
       if (target.key === 'tracks' && actionLow === 'operationstatuses')
         return {
@@ -1134,6 +1171,12 @@ export class AmsCore {
   }
 }
 
+class DropConnection extends Error {
+  constructor(readonly delayMs: number) {
+    super('drop');
+  }
+}
+
 function cdnOnly(body: unknown): boolean {
   if (!isObject(body)) return false;
   const keys = Object.keys(body).filter((k) => k !== 'properties');
@@ -1142,19 +1185,27 @@ function cdnOnly(body: unknown): boolean {
   return isObject(p) && Object.keys(p).length > 0 && Object.keys(p).every((k) => CDN_FIELDS.has(k));
 }
 
-function readField(ctx: Ctx, def: TypeDef, res: Res, field: string): unknown {
+/** A reader for one `$filter`/`$orderby` field, made once per query rather than per resource. */
+function fieldReader(ctx: Ctx, def: TypeDef, field: string): (res: Res) => unknown {
   const f = field.toLowerCase();
-  if (f === 'name') return res.name;
-  if (f === 'properties/created') return res.created;
-  if (f === 'properties/lastmodified') return res.modified;
-  if (f.startsWith('properties/')) {
-    const key = field.slice('properties/'.length);
-    const direct = Object.entries(res.props).find(([k]) => k.toLowerCase() === key.toLowerCase());
-    if (direct) return direct[1];
-    const rendered = def.render(ctx, res);
-    return Object.entries(rendered).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
-  }
-  return undefined;
+  if (f === 'name') return (r) => r.name;
+  if (f === 'properties/created') return (r) => r.created;
+  if (f === 'properties/lastmodified') return (r) => r.modified;
+  if (!f.startsWith('properties/')) return () => undefined;
+  const key = f.slice('properties/'.length);
+  const find = (o: Json) => {
+    for (const k in o) if (k.toLowerCase() === key) return { value: o[k] };
+    return undefined;
+  };
+  return (r) => (find(r.props) ?? find(def.render(ctx, r)))?.value;
+}
+
+function renderEncryption(value: unknown): Json {
+  const e = isObject(value) ? value : { type: 'SystemKey' };
+  if (e.type !== 'CustomerKey') return e;
+  const kv = isObject(e.keyVaultProperties) ? e.keyVaultProperties : {};
+  const key = typeof kv.keyIdentifier === 'string' ? kv.keyIdentifier : '';
+  return { ...e, keyVaultProperties: { keyIdentifier: key, currentKeyIdentifier: key, ...kv } };
 }
 
 function throttled(seconds: number, what: string): ArmError {

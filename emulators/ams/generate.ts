@@ -48,6 +48,100 @@ export interface GenerateReport {
   containersWritten: number;
   realMediaAssets: string[];
   awkwardAssets: string[];
+  /** Assets per storage kind (see `kindOf`). */
+  kinds: Record<string, number>;
+}
+
+/**
+ * The kind of each synthetic asset, by position: most are encoder output (mp4 + .ism), some
+ * Smooth (.ismv/.isma), some finished live archives (vod-fmp4: per-track folders with a header
+ * and fragments, one fragment missing), some have no .ism (not streamable), some are v2
+ * storage-encrypted.
+ */
+export type AssetKind =
+  'sample' | 'mp4' | 'smooth' | 'live-archive' | 'no-manifest' | 'storage-encrypted';
+
+export function kindOf(i: number, realCount: number): AssetKind {
+  if (i < realCount) return 'sample';
+  const k = (i - realCount) % 20;
+  return k < 14
+    ? 'mp4'
+    : k < 16
+      ? 'smooth'
+      : k < 18
+        ? 'live-archive'
+        : k === 18
+          ? 'no-manifest'
+          : 'storage-encrypted';
+}
+
+const SMOOTH_ISM = `<?xml version="1.0" encoding="utf-8" standalone="yes"?>
+<smil xmlns="http://www.w3.org/2001/SMIL20/Language">
+  <head><meta name="clientManifestRelativePath" content="manifest.ismc" /></head>
+  <body><switch>
+    <video src="video_1000.ismv" systemBitrate="1000000"><param name="trackID" value="2" valuetype="data" /><param name="trackName" value="video" valuetype="data" /></video>
+    <audio src="audio_128.isma" systemBitrate="128000" systemLanguage="eng"><param name="trackID" value="1" valuetype="data" /><param name="trackName" value="audio" valuetype="data" /></audio>
+  </switch></body>
+</smil>
+`;
+
+const ARCHIVE_ISM = `<?xml version="1.0" encoding="utf-8" standalone="yes"?>
+<smil xmlns="http://www.w3.org/2001/SMIL20/Language">
+  <head><meta name="formats" content="vod-fmp4" /><meta name="clientManifestRelativePath" content="manifest.ismc" /></head>
+  <body><switch>
+    <video src="video" systemBitrate="1000000"><param name="trackID" value="1" valuetype="data" /><param name="trackName" value="video" valuetype="data" /></video>
+    <audio src="audio" systemBitrate="128000" systemLanguage="eng"><param name="trackID" value="2" valuetype="data" /><param name="trackName" value="audio" valuetype="data" /></audio>
+  </switch></body>
+</smil>
+`;
+
+const ARCHIVE_ISMC = `<?xml version="1.0" encoding="utf-8"?>
+<SmoothStreamingMedia MajorVersion="2" MinorVersion="2" Duration="60000000" TimeScale="10000000">
+  <StreamIndex Chunks="3" Type="video" Url="QualityLevels({bitrate})/Fragments(video={start time})" QualityLevels="1">
+    <QualityLevel Index="0" Bitrate="1000000" FourCC="AVC1" MaxWidth="1280" MaxHeight="720" CodecPrivateData="" />
+    <c t="0" d="20000000" r="3" />
+  </StreamIndex>
+  <StreamIndex Chunks="3" Type="audio" Url="QualityLevels({bitrate})/Fragments(audio={start time})" QualityLevels="1" Name="audio" Language="eng">
+    <QualityLevel Index="0" Bitrate="128000" FourCC="AACL" SamplingRate="48000" Channels="2" BitsPerSample="16" PacketSize="4" AudioTag="255" CodecPrivateData="1190" />
+    <c t="0" d="20000000" r="3" />
+  </StreamIndex>
+</SmoothStreamingMedia>
+`;
+
+/** Cheap synthetic blobs shaped like each kind (their media bytes are placeholders). */
+function syntheticFiles(kind: AssetKind, manifest: string): Array<{ name: string; data: Buffer }> {
+  const b = (s: string) => Buffer.from(s);
+  switch (kind) {
+    case 'smooth':
+      return [
+        { name: 'video_1000.ismv', data: b('synthetic ismv') },
+        { name: 'audio_128.isma', data: b('synthetic isma') },
+        { name: `${manifest}.ism`, data: b(SMOOTH_ISM) },
+        { name: 'manifest.ismc', data: b(ARCHIVE_ISMC) },
+      ];
+    case 'live-archive':
+      // Fragments by start time; video fragment 40000000 is missing, as happens in real archives.
+      return [
+        { name: `${manifest}.ism`, data: b(ARCHIVE_ISM) },
+        { name: 'manifest.ismc', data: b(ARCHIVE_ISMC) },
+        ...['video', 'audio'].flatMap((track) => [
+          { name: `${track}/header`, data: b(`synthetic ${track} ftyp+moov`) },
+          ...['0', '20000000', '40000000']
+            .filter((t) => !(track === 'video' && t === '40000000'))
+            .map((t) => ({ name: `${track}/${t}`, data: b(`synthetic ${track} moof+mdat ${t}`) })),
+        ]),
+      ];
+    case 'no-manifest':
+      return [{ name: 'source.mov', data: b('synthetic source') }];
+    default:
+      return [
+        {
+          name: 'video_1000.mp4',
+          data: b(kind === 'storage-encrypted' ? 'encrypted mp4 payload' : 'synthetic mp4 payload'),
+        },
+        { name: `${manifest}.ism`, data: b(syntheticIsm('video_1000.mp4')) },
+      ];
+  }
 }
 
 export const AWKWARD_ASSET_NAMES = [
@@ -148,6 +242,9 @@ function drmPolicy(): Json {
   };
 }
 
+/** One shared empty list for the generated keys' tracks (200,000 empty arrays add up). */
+const NO_TRACKS: unknown[] = Object.freeze([]) as unknown as unknown[];
+
 function key(type: string, label: string, policyName: string): Json {
   return {
     id: randomUUID(),
@@ -155,7 +252,7 @@ function key(type: string, label: string, policyName: string): Json {
     labelReferenceInStreamingPolicy: label,
     value: randomBytes(16).toString('base64'),
     policyName,
-    tracks: [],
+    tracks: NO_TRACKS,
   };
 }
 
@@ -243,6 +340,7 @@ export async function generateInto(
     locators: 0,
     contentKeys: 0,
     containersWritten: 0,
+    kinds: {},
     realMediaAssets: [],
     awkwardAssets: [],
   };
@@ -255,12 +353,27 @@ export async function generateInto(
     if (awkward && i >= realCount && i - realCount < AWKWARD_ASSET_NAMES.length)
       name = AWKWARD_ASSET_NAMES[i - realCount]!;
     const created = from + i * step;
+    const kind = kindOf(i, realCount);
+    report.kinds[kind] = (report.kinds[kind] ?? 0) + 1;
     const asset: Res = {
       name,
       created,
       modified: created,
       props: { assetId: randomUUID(), alternateId: `ALT${i + 1}` },
     };
+    if (kind === 'storage-encrypted') {
+      asset.props.storageEncryptionFormat = 'MediaStorageClientEncryption';
+      asset.props.encryption = {
+        key: randomBytes(32).toString('base64'),
+        assetFileEncryptionMetadata: [
+          {
+            assetFileName: 'video_1000.mp4',
+            assetFileId: randomUUID(),
+            initializationVector: String(randomBytes(4).readUInt32BE()),
+          },
+        ],
+      };
+    }
     assets.set(asset);
     report.assets++;
     if (i < realCount) report.realMediaAssets.push(name);
@@ -472,6 +585,7 @@ export async function generateInto(
   // Storage: real media for the first few, cheap synthetic blobs (and awkward blob names) for the rest.
   await pool(toWrite, options.concurrency ?? 16, async (asset) => {
     const index = report.containersWritten++;
+    const position = Number(String(asset.props.alternateId).slice(3)) - 1;
     if (report.realMediaAssets.includes(asset.name))
       return writeFiles(core, account, asset, 'sample');
     const container = core.storage.container(
@@ -484,12 +598,15 @@ export async function generateInto(
       awkward && index < AWKWARD_BLOBS.length + realCount && index >= realCount
         ? AWKWARD_BLOBS[index - realCount]!
         : 'video_1000.mp4';
-    await Promise.all([
-      container.getBlockBlobClient(video).uploadData(Buffer.from('synthetic mp4 payload')),
-      container
-        .getBlockBlobClient(`${asset.name.length > 200 ? 'long' : 'manifest'}.ism`)
-        .uploadData(Buffer.from(syntheticIsm(video))),
-    ]);
+    const manifest = `${asset.name.length > 200 ? 'long' : 'manifest'}`;
+    const files =
+      video === 'video_1000.mp4'
+        ? syntheticFiles(kindOf(position, realCount), manifest)
+        : [
+            { name: video, data: Buffer.from('synthetic mp4 payload') },
+            { name: `${manifest}.ism`, data: Buffer.from(syntheticIsm(video)) },
+          ];
+    await Promise.all(files.map((f) => container.getBlockBlobClient(f.name).uploadData(f.data)));
   });
   assets.touch();
   locators.touch();

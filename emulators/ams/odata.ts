@@ -25,6 +25,9 @@ function tokenize(text: string): string[] {
 
 function literal(token: string): Value {
   if (token.startsWith("'")) return token.slice(1, -1).replace(/''/g, "'");
+  // An enum literal such as Microsoft.Media.JobState'Finished'.
+  const enumLiteral = /^[A-Za-z][\w.]*'((?:[^']|'')*)'$/.exec(token);
+  if (enumLiteral) return enumLiteral[1]!.replace(/''/g, "'");
   if (token === 'null') return null;
   if (token === 'true' || token === 'false') return token === 'true';
   if (DATE.test(token)) {

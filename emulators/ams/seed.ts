@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { isObject, type Json } from './context';
 import type { AmsCore } from './core';
 import { collectionOf, childCollection, type Account, type Res } from './state';
-import { typeByKey } from './types';
+import { typeByKey, indexLocator } from './types';
 import { assetContainer, assetStorageAccount } from './asset-actions';
 import { generateInto, type GenerateOptions, type GenerateReport } from './generate';
 
@@ -48,6 +48,11 @@ export interface SeedAccount {
   retirementDate?: string;
   /** The one-time extension was already granted (the date given already includes it). */
   extensionGranted?: boolean;
+  /** Extra account fields (tags, identity, and properties such as encryption or keyDelivery). */
+  tags?: Record<string, string>;
+  identity?: Json;
+  properties?: Json;
+  privateEndpointConnections?: SeedResource[];
   /** Storage account names; the first is primary. Default `<account>store`. */
   storageAccounts?: string[];
   assets?: SeedAsset[];
@@ -64,10 +69,21 @@ export interface SeedAccount {
   liveOutputs?: SeedChild[];
   /** Generate a large account on top of what is listed. */
   generate?: GenerateOptions;
+  /**
+   * Insert resources exactly as given, without the checks a PUT makes (fixtures taken from
+   * recorded responses, whose references may dangle).
+   */
+  raw?: boolean;
 }
 
 export interface SeedDescription {
   accounts: SeedAccount[];
+  /** Long-running operations that already exist (fixtures), by id. */
+  operations?: Array<{
+    id: string;
+    status: 'InProgress' | 'Succeeded' | 'Failed';
+    kind?: 'account' | 'track' | 'resource';
+  }>;
 }
 
 export interface SeedReport {
@@ -117,6 +133,7 @@ export function validateSeed(value: unknown): SeedDescription {
       'tracks',
       'jobs',
       'liveOutputs',
+      'privateEndpointConnections',
     ]) {
       const items = a[list];
       if (items === undefined) continue;
@@ -174,11 +191,16 @@ export async function applySeed(core: AmsCore, description: SeedDescription): Pr
       spec.name,
       {
         location: spec.location ?? 'West US 2',
+        ...(spec.tags ? { tags: spec.tags } : {}),
+        ...(spec.identity ? { identity: spec.identity } : {}),
         properties: {
-          storageAccounts: storageNames.map((n, i) => ({
-            id: `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${n}`,
-            type: i === 0 ? 'Primary' : 'Secondary',
-          })),
+          ...spec.properties,
+          storageAccounts:
+            (spec.properties?.storageAccounts as Json[] | undefined) ??
+            storageNames.map((n, i) => ({
+              id: `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.Storage/storageAccounts/${n}`,
+              type: i === 0 ? 'Primary' : 'Secondary',
+            })),
         },
       },
       spec.retirementDate ? Date.parse(spec.retirementDate) : undefined,
@@ -193,7 +215,9 @@ export async function applySeed(core: AmsCore, description: SeedDescription): Pr
         ...(r.location ? { location: r.location } : {}),
         ...(r.tags ? { tags: r.tags } : {}),
       };
-      const res = await def.build(ctx, r.name, body, undefined, parent);
+      const res = spec.raw
+        ? rawResource(ctx, typeKey, r)
+        : await def.build(ctx, r.name, body, undefined, parent);
       if (r.created) res.created = res.modified = Date.parse(r.created);
       (parent ? childCollection(parent, typeKey) : collectionOf(account, typeKey)).set(res);
       counts[typeKey] = (counts[typeKey] ?? 0) + 1;
@@ -229,6 +253,8 @@ export async function applySeed(core: AmsCore, description: SeedDescription): Pr
     for (const r of spec.liveEvents ?? []) await put('liveEvents', r);
     for (const r of spec.liveOutputs ?? [])
       await put('liveOutputs', r, parentOf('liveEvents', r.parent));
+    for (const r of spec.privateEndpointConnections ?? [])
+      await put('privateEndpointConnections', r);
     const generated = spec.generate ? await generateInto(core, account, spec.generate) : undefined;
     report.accounts.push({
       id: core.accountId(account),
@@ -236,7 +262,35 @@ export async function applySeed(core: AmsCore, description: SeedDescription): Pr
       ...(generated ? { generated } : {}),
     });
   }
+  for (const op of description.operations ?? [])
+    core.seedOperation(op.id, op.status, op.kind ?? 'resource');
   return report;
+}
+
+/** A resource exactly as a recorded response shows it: computed fields are dropped, the rest kept. */
+function rawResource(ctx: ReturnType<AmsCore['ctx']>, typeKey: string, r: SeedResource): Res {
+  const props: Json = { ...(r.properties ?? {}) };
+  const created = Date.parse(String(props.created ?? r.created ?? '')) || ctx.clock.now();
+  const modified = Date.parse(String(props.lastModified ?? '')) || created;
+  delete props.created;
+  delete props.lastModified;
+  const res: Res = { name: r.name, created, modified, props };
+  if (r.location || r.tags)
+    res.top = {
+      ...(r.location ? { location: r.location } : {}),
+      ...(r.tags ? { tags: r.tags } : {}),
+    };
+  if (typeKey === 'assets') props.assetId ??= ctx.newId();
+  if (typeKey === 'streamingLocators') {
+    props.streamingLocatorId ??= ctx.newId();
+    if (Array.isArray(props.contentKeys))
+      props.contentKeys = (props.contentKeys as Json[]).map((k) => ({
+        value: ctx.randomKey(),
+        ...k,
+      }));
+    indexLocator(ctx, res);
+  }
+  return res;
 }
 
 export { writeFiles };

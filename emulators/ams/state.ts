@@ -93,7 +93,7 @@ export interface Account {
   extensionGrantedAt?: number;
   collections: Map<string, Collection>;
   /** assetName (lower) -> locator names, for listStreamingLocators without a scan. */
-  locatorsByAsset: Map<string, Set<string>>;
+  locatorsByAsset: LocatorIndex;
 }
 
 export function accountKey(sub: string, rg: string, name: string): string {
@@ -121,4 +121,44 @@ export function childCollection(parent: Res, type: string): Collection {
     parent.children.set(type, c);
   }
   return c;
+}
+
+/**
+ * asset name -> its locators' names (lower-cased). Nearly every asset has one locator, so a single
+ * name is kept as a string and only assets with more get an array: 200,000 Sets would cost more
+ * than the assets themselves.
+ */
+export class LocatorIndex {
+  private map = new Map<string, string | string[]>();
+
+  add(asset: string, locator: string): void {
+    const a = asset.toLowerCase();
+    const l = locator.toLowerCase();
+    const cur = this.map.get(a);
+    if (cur === undefined) this.map.set(a, l);
+    else if (typeof cur === 'string') {
+      if (cur !== l) this.map.set(a, [cur, l]);
+    } else if (!cur.includes(l)) cur.push(l);
+  }
+
+  remove(asset: string, locator: string): void {
+    const a = asset.toLowerCase();
+    const l = locator.toLowerCase();
+    const cur = this.map.get(a);
+    if (cur === l) this.map.delete(a);
+    else if (Array.isArray(cur)) {
+      const rest = cur.filter((x) => x !== l);
+      if (rest.length === 0) this.map.delete(a);
+      else this.map.set(a, rest.length === 1 ? rest[0]! : rest);
+    }
+  }
+
+  of(asset: string): string[] {
+    const cur = this.map.get(asset.toLowerCase());
+    return cur === undefined ? [] : typeof cur === 'string' ? [cur] : [...cur];
+  }
+
+  deleteAsset(asset: string): void {
+    this.map.delete(asset.toLowerCase());
+  }
 }

@@ -62,10 +62,15 @@ export class Throttle {
     const key = `${kind}|${scope}`;
     const now = this.clock.now();
     const bucket = this.buckets.get(key) ?? { tokens: capacity, at: now };
-    bucket.tokens = Math.min(capacity, bucket.tokens + Math.max(0, now - bucket.at) * ratePerMs);
+    bucket.tokens = Math.min(
+      capacity,
+      bucket.tokens + (Math.max(0, now - bucket.at) * budget.limit) / budget.perMs,
+    );
     bucket.at = now;
     this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
+    // A whole token, allowing for floating-point dust.
+    if (bucket.tokens >= 1 - 1e-9) {
+      bucket.tokens = Math.max(1, bucket.tokens);
       bucket.tokens -= 1;
       return { remaining: Math.floor(bucket.tokens) };
     }

@@ -1,6 +1,6 @@
-import { badRequest, ArmError, conflict, notFound } from './errors';
+import { badRequest, ArmError, conflict } from './errors';
 import { iso, isObject, type Ctx, type Json } from './context';
-import { childCollection, collectionOf, type Res } from './state';
+import { collectionOf, type Res } from './state';
 import { predefinedPolicy, policySections } from './streaming-policies';
 import {
   assetActions,
@@ -215,9 +215,8 @@ const assets: TypeDef = {
     );
     if (container) await container.deleteIfExists();
     const locators = collectionOf(ctx.account, 'streamingLocators');
-    const names = ctx.account.locatorsByAsset.get(res.name.toLowerCase());
-    for (const n of names ?? []) locators.delete(n);
-    ctx.account.locatorsByAsset.delete(res.name.toLowerCase());
+    for (const n of ctx.account.locatorsByAsset.of(res.name)) locators.delete(n);
+    ctx.account.locatorsByAsset.deleteAsset(res.name);
   },
   actions: assetActions,
   filterable: [...common, 'properties/alternateId', 'properties/assetId'],
@@ -328,7 +327,17 @@ const contentKeyPolicies: TypeDef = {
       odataTyped(o.configuration, `options[${i}].configuration`);
       odataTyped(o.restriction, `options[${i}].restriction`);
       const same = old.find((x) => o.name !== undefined && x.name === o.name);
-      return { policyOptionId: (same?.policyOptionId as string) ?? ctx.newId(), ...o };
+      const restriction = o.restriction as Json;
+      // The service fills the token restriction's lists when they are left out.
+      const filled =
+        restriction['@odata.type'] === '#Microsoft.Media.ContentKeyPolicyTokenRestriction'
+          ? { alternateVerificationKeys: [], requiredClaims: [], ...restriction }
+          : restriction;
+      return {
+        policyOptionId: (same?.policyOptionId as string) ?? ctx.newId(),
+        ...o,
+        restriction: filled,
+      };
     });
     return fresh(ctx, name, existing, {
       policyId: existing?.props.policyId ?? ctx.newId(),
@@ -379,6 +388,17 @@ const POLICY_SECTIONS = [
   'commonEncryptionCbcs',
 ];
 
+/** The service answers with the empty lists a streaming policy request may leave out. */
+function withEmptyLists(kept: Json): Json {
+  for (const s of POLICY_SECTIONS.filter((x) => x !== 'noEncryption' && kept[x] !== undefined)) {
+    const section: Json = { clearTracks: [], ...(kept[s] as Json) };
+    const keys = isObject(section.contentKeys) ? section.contentKeys : {};
+    section.contentKeys = { defaultKey: {}, keyToTrackMappings: [], ...keys };
+    kept[s] = section;
+  }
+  return kept;
+}
+
 const streamingPolicies: TypeDef = {
   key: 'streamingPolicies',
   segment: 'streamingpolicies',
@@ -413,7 +433,7 @@ const streamingPolicies: TypeDef = {
       ctx,
       name,
       undefined,
-      pick(p, ['defaultContentKeyPolicyName', ...POLICY_SECTIONS]),
+      withEmptyLists(pick(p, ['defaultContentKeyPolicyName', ...POLICY_SECTIONS])),
     );
   },
   render: (_ctx, res) => ({ created: iso(res.created), ...res.props }),
@@ -538,9 +558,7 @@ const streamingLocators: TypeDef = {
     };
   },
   onDelete(ctx, res) {
-    ctx.account.locatorsByAsset
-      .get(String(res.props.assetName).toLowerCase())
-      ?.delete(res.name.toLowerCase());
+    ctx.account.locatorsByAsset.remove(String(res.props.assetName), res.name);
   },
   actions: locatorActions,
   filterable: [
@@ -554,10 +572,7 @@ const streamingLocators: TypeDef = {
 };
 
 export function indexLocator(ctx: Ctx, res: Res): void {
-  const key = String(res.props.assetName).toLowerCase();
-  let set = ctx.account.locatorsByAsset.get(key);
-  if (!set) ctx.account.locatorsByAsset.set(key, (set = new Set()));
-  set.add(res.name.toLowerCase());
+  ctx.account.locatorsByAsset.add(String(res.props.assetName), res.name);
 }
 
 // ----- transforms and jobs -----------------------------------------------------------------------
@@ -595,7 +610,7 @@ const transforms: TypeDef = {
     created: iso(res.created),
     lastModified: iso(res.modified),
     ...(res.props.description !== undefined ? { description: res.props.description } : {}),
-    outputs: (res.props.outputs as Json[]).map((o) => ({
+    outputs: ((res.props.outputs ?? []) as Json[]).map((o) => ({
       onError: 'StopProcessingJob',
       relativePriority: 'Normal',
       ...o,
@@ -639,11 +654,14 @@ const jobs: TypeDef = {
         throw badRequest(`The output asset '${o.assetName}' was not found.`, 'outputs');
     }
     const priority = str(p, 'priority') ?? 'Normal';
+    // Clip inputs come back with their (empty) file and definition lists.
+    const input = p.input as Json;
+    if (/JobInput(Asset|Http|Clip)$/.test(String(input['@odata.type'])))
+      p.input = { files: [], inputDefinitions: [], ...input };
     return fresh(ctx, name, existing, {
       ...pick(p, ['description', 'correlationData', 'input']),
       outputs,
       priority,
-      ...(isObject(p.state as unknown) ? {} : {}),
     });
   },
   update(_ctx, res, body) {
@@ -661,7 +679,8 @@ const jobs: TypeDef = {
       lastModified: iso(res.modified),
       state,
       ...pick(res.props, ['description', 'input', 'correlationData']),
-      outputs: (res.props.outputs as Json[]).map((o) => ({
+      outputs: (res.props.outputs as Json[]).map((o, i) => ({
+        label: `BuiltInStandardEncoderPreset_${i}`,
         ...o,
         state,
         progress: state === 'Finished' ? 100 : state === 'Processing' ? 50 : 0,
@@ -708,6 +727,16 @@ const liveEvents: TypeDef = {
     const input = p.input;
     if (!isObject(input) || typeof input.streamingProtocol !== 'string')
       throw badRequest('input.streamingProtocol is required', 'input');
+    // Generated when not given: the ingest access token and the preview locator.
+    p.input = { accessToken: ctx.newId().replace(/-/g, ''), ...input };
+    const preview = isObject(p.preview) ? p.preview : {};
+    p.preview = {
+      previewLocator: ctx.newId(),
+      streamingPolicyName: 'Predefined_ClearStreamingOnly',
+      ...preview,
+    };
+    if (!Array.isArray(p.streamOptions) || p.streamOptions.length === 0)
+      p.streamOptions = ['Default'];
     return fresh(
       ctx,
       name,
@@ -747,11 +776,32 @@ const liveEvents: TypeDef = {
     if (isObject(body.tags)) res.top = { ...res.top, tags: body.tags };
   },
   render(ctx, res) {
-    const input = { ...(res.props.input as Json) };
+    // Events seeded without them still get an ingest token and a preview locator, as AMS made them.
+    const stored = (res.props.input ??= {}) as Json;
+    stored.accessToken ??= ctx.newId().replace(/-/g, '');
+    const storedPreview = (res.props.preview ??= {}) as Json;
+    storedPreview.previewLocator ??= ctx.newId();
+    const input = { ...stored };
     const endpoint = `rtmp://${res.name}-${ctx.account.name}.channel.media.azure.net:1935/live/${String(input.accessToken ?? 'token')}`;
+    if (!Array.isArray(input.endpoints) || input.endpoints.length === 0)
+      input.endpoints = [{ protocol: 'RTMP', url: endpoint }];
+    const preview = { ...(res.props.preview as Json | undefined) };
+    if (!Array.isArray(preview.endpoints) || preview.endpoints.length === 0)
+      preview.endpoints = [
+        {
+          protocol: 'FragmentedMP4',
+          url: `https://${res.name}-${ctx.account.name}.preview.media.azure.net/${String(preview.previewLocator ?? '')}/preview.ism/manifest`,
+        },
+      ];
+    const streamOptions =
+      Array.isArray(res.props.streamOptions) && res.props.streamOptions.length
+        ? res.props.streamOptions
+        : ['Default'];
     return {
       ...res.props,
-      input: { endpoints: [{ protocol: 'RTMP', url: endpoint }], ...input },
+      streamOptions,
+      input,
+      preview,
       created: iso(res.created),
       lastModified: iso(res.modified),
     };
@@ -820,6 +870,7 @@ const liveOutputs: TypeDef = {
         'outputSnapTime',
       ]),
       manifestName: p.manifestName ?? assetName,
+      outputSnapTime: p.outputSnapTime ?? 0,
       resourceState: 'Running',
       provisioningState: 'Succeeded',
     });
@@ -1061,5 +1112,3 @@ export function typeByKey(key: string): TypeDef {
   if (!t) throw new Error(`unknown type ${key}`);
   return t;
 }
-
-export { notFound, childCollection };

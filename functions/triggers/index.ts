@@ -85,7 +85,7 @@ export function azureServicesFor(config: LifeboatConfig): ServicesFor {
     return client;
   };
   const tables = {
-    ledger: tableClient(config.storage, TableNames.ledger),
+    ledger: tableClient(config.storage, config.ledgerTable),
     triggers: tableClient(config.storage, TableNames.triggers),
     containers: tableClient(config.storage, TableNames.containers),
   };

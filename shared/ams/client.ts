@@ -8,7 +8,7 @@ import {
 } from '@azure/core-rest-pipeline';
 import type { Clock } from '../clock';
 import { emptyStats, type CallStats } from './call-stats';
-import { PacerPool, type RatePacer } from './pacer';
+import { PacerPool, TokenBucket, type RatePacer } from './pacer';
 import { lifeboatRetryPolicy, type RetryOptions } from './retry-policy';
 
 export interface AmsClientOptions {
@@ -23,7 +23,21 @@ export interface AmsClientOptions {
   /** Extra CA certificate(s) to trust, PEM (the emulator's self-signed one). */
   caCert?: string | Buffer;
   retry?: RetryOptions;
+  /**
+   * ARM's per-subscription limits to pace to (default reads 25/s with a burst of 250, writes
+   * 10/s with a burst of 200); `false` sends as fast as answers come and relies on 429s.
+   */
+  armBudget?:
+    | { readsPerSecond: number; readBurst: number; writesPerSecond: number; writeBurst: number }
+    | false;
 }
+
+export const DEFAULT_ARM_BUDGET = {
+  readsPerSecond: 25,
+  readBurst: 250,
+  writesPerSecond: 10,
+  writeBurst: 200,
+};
 
 /** AMS clients for the subscriptions a run touches, sharing one retry layer, pacers and counters. */
 export interface AmsClientFactory {
@@ -71,9 +85,21 @@ export function createAmsClientFactory(options: AmsClientOptions): AmsClientFact
       retryOptions: { maxRetries: 0 },
     });
     const pipeline = client.pipeline;
+    const budget =
+      options.armBudget === false ? undefined : (options.armBudget ?? DEFAULT_ARM_BUDGET);
+    const arm = budget && {
+      reads: new TokenBucket(options.clock, budget.readsPerSecond, budget.readBurst),
+      writes: new TokenBucket(options.clock, budget.writesPerSecond, budget.writeBurst),
+    };
     pipeline.removePolicy({ name: 'defaultRetryPolicy' });
     pipeline.addPolicy(
-      lifeboatRetryPolicy({ clock: options.clock, keyPacers: pacers, stats, retry: options.retry }),
+      lifeboatRetryPolicy({
+        clock: options.clock,
+        keyPacers: pacers,
+        arm,
+        stats,
+        retry: options.retry,
+      }),
       { phase: 'Retry' },
     );
     pipeline.removePolicy({ name: bearerTokenAuthenticationPolicyName });

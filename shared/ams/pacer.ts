@@ -19,7 +19,8 @@ export class RatePacer {
     private readonly burst = 1,
   ) {
     if (!(perHour > 0)) throw new Error(`a rate budget must be positive, got ${perHour}`);
-    this.intervalMs = 3_600_000 / perHour;
+    // A hair slower than the budget, so rounding on either side never makes a call one too early.
+    this.intervalMs = (3_600_000 / perHour) * 1.0005;
   }
 
   /** Resolves when the caller may make one call. */
@@ -65,5 +66,45 @@ export class PacerPool {
       this.pacers.set(k, pacer);
     }
     return pacer;
+  }
+}
+
+/**
+ * A token bucket on the clock (ARM's subscription limits: reads refill at 25/s up to 250, writes
+ * at 10/s up to 200). Callers reserve a token and sleep off any debt, so concurrent callers queue
+ * instead of all being answered 429.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly perSecond: number,
+    readonly burst: number,
+  ) {
+    if (!(perSecond > 0) || !(burst >= 1))
+      throw new Error('a token bucket needs a positive rate and burst');
+    this.tokens = burst;
+    this.at = clock.now();
+  }
+
+  async acquire(signal?: AbortSignal): Promise<number> {
+    const now = this.clock.now();
+    if (now > this.at) {
+      this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) * this.perSecond) / 1000);
+      this.at = now;
+    }
+    this.tokens -= 1;
+    const wait =
+      this.tokens >= 0 ? this.at - now : this.at - now + (-this.tokens * 1000) / this.perSecond;
+    if (wait > 0) await this.clock.sleep(wait, signal);
+    return Math.max(0, wait);
+  }
+
+  /** After a 429: no tokens until `time`. */
+  deferUntil(time: number): void {
+    this.tokens = Math.min(this.tokens, 0);
+    this.at = Math.max(this.at, time);
   }
 }

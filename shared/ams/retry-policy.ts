@@ -2,7 +2,7 @@ import { RestError, type PipelinePolicy, type PipelineResponse } from '@azure/co
 import type { Clock } from '../clock';
 import type { CallStats } from './call-stats';
 import { statsTargets } from './call-stats';
-import type { PacerPool } from './pacer';
+import type { PacerPool, TokenBucket } from './pacer';
 
 export const lifeboatRetryPolicyName = 'lifeboatRetryPolicy';
 
@@ -59,6 +59,8 @@ function isDroppedConnection(error: unknown): boolean {
 export function lifeboatRetryPolicy(options: {
   clock: Clock;
   keyPacers: PacerPool;
+  /** The subscription's ARM read and write buckets (one client per subscription). */
+  arm?: { reads: TokenBucket; writes: TokenBucket };
   stats: CallStats;
   retry?: RetryOptions;
 }): PipelinePolicy {
@@ -86,7 +88,16 @@ export function lifeboatRetryPolicy(options: {
         await clock.sleep(ms, signal);
       };
 
+      const bucket = options.arm
+        ? request.method === 'GET'
+          ? options.arm.reads
+          : options.arm.writes
+        : undefined;
       for (;;) {
+        if (bucket) {
+          const waited = await bucket.acquire(signal);
+          if (waited > 0) count((s) => (s.waitedMs += waited));
+        }
         if (pacer) {
           const before = clock.now();
           await pacer.acquire(signal);
@@ -112,8 +123,10 @@ export function lifeboatRetryPolicy(options: {
           const delay = retryAfterMs(response, clock.now()) ?? defaultRetryAfter;
           throttleWait += delay;
           if (throttleWait > maxThrottleWait) return response;
-          pacer?.deferUntil(clock.now() + delay);
-          if (!pacer) await wait(delay);
+          // Whoever answered 429 (the key budget or ARM), the next attempt waits for Retry-After.
+          if (pacer) pacer.deferUntil(clock.now() + delay);
+          else if (bucket) bucket.deferUntil(clock.now() + delay);
+          else await wait(delay);
           continue;
         }
         if (RETRIABLE_STATUS.has(response.status)) {

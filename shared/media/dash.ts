@@ -15,6 +15,9 @@ export interface DashRepresentation {
   initRange?: string;
   width?: number;
   height?: number;
+  /** SegmentList addressing: byte ranges and the timeline's total, in seconds. */
+  segmentRanges?: string[];
+  segmentListSeconds?: number;
 }
 
 export interface DashAdaptationSet {
@@ -76,6 +79,9 @@ export function parseMpd(xml: string): DashManifest {
           representations: elements(set, 'Representation').map((rep) => {
             collect(rep);
             const base = element(rep, 'SegmentBase');
+            const list = element(rep, 'SegmentList');
+            const timeline = elements(element(list, 'SegmentTimeline'), 'S');
+            const scale = Number(attr(list, 'timescale') ?? 1);
             return {
               id: attr(rep, 'id') ?? '',
               bandwidth: Number(attr(rep, 'bandwidth') ?? NaN),
@@ -86,6 +92,19 @@ export function parseMpd(xml: string): DashManifest {
               initRange: attr(element(base, 'Initialization'), 'range'),
               width: num(attr(rep, 'width') ?? attr(set, 'width')),
               height: num(attr(rep, 'height') ?? attr(set, 'height')),
+              ...(list
+                ? {
+                    segmentRanges: elements(list, 'SegmentURL').map(
+                      (u) => attr(u, 'mediaRange') ?? '',
+                    ),
+                    segmentListSeconds:
+                      timeline.reduce(
+                        (sum, x) =>
+                          sum + Number(attr(x, 'd') ?? 0) * (1 + Number(attr(x, 'r') ?? 0)),
+                        0,
+                      ) / scale,
+                  }
+                : {}),
             };
           }),
         };

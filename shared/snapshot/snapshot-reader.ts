@@ -38,7 +38,9 @@ export class SnapshotReader {
   ) {}
 
   manifest(): Promise<SnapshotManifest> {
-    this.manifestOnce ??= readManifest(this.container, this.path);
+    this.manifestOnce ??= forgetOnFailure(readManifest(this.container, this.path), () => {
+      this.manifestOnce = undefined;
+    });
     return this.manifestOnce;
   }
 
@@ -62,20 +64,23 @@ export class SnapshotReader {
 
   /** Asset name (lower-case) to where its files are. */
   assets(): Promise<Map<string, AssetPlace>> {
-    this.assetsOnce ??= (async () => {
-      const { primaryStorage } = await this.small();
-      const map = new Map<string, AssetPlace>();
-      for await (const a of this.records<AssetRecord>('assets')) {
-        map.set(a.name.toLowerCase(), {
-          name: a.name,
-          assetId: a.assetId,
-          storageAccountName: a.storageAccountName ?? primaryStorage,
-          container: a.container ?? `asset-${a.assetId ?? ''}`,
-          storageEncryptionFormat: a.storageEncryptionFormat,
-        });
-      }
-      return map;
-    })();
+    this.assetsOnce ??= forgetOnFailure(
+      (async () => {
+        const { primaryStorage } = await this.small();
+        const map = new Map<string, AssetPlace>();
+        for await (const a of this.records<AssetRecord>('assets')) {
+          map.set(a.name.toLowerCase(), {
+            name: a.name,
+            assetId: a.assetId,
+            storageAccountName: a.storageAccountName ?? primaryStorage,
+            container: a.container ?? `asset-${a.assetId ?? ''}`,
+            storageEncryptionFormat: a.storageEncryptionFormat,
+          });
+        }
+        return map;
+      })(),
+      () => (this.assetsOnce = undefined),
+    );
     return this.assetsOnce;
   }
 
@@ -84,51 +89,57 @@ export class SnapshotReader {
    * migration inputs without scanning the locator file per batch.
    */
   locatorsByAsset(): Promise<Map<string, LocatorRecord[]>> {
-    this.locatorsOnce ??= (async () => {
-      const map = new Map<string, LocatorRecord[]>();
-      for await (const l of this.records<LocatorRecord>('streamingLocators')) {
-        const key = (l.assetName ?? '').toLowerCase();
-        const list = map.get(key) ?? [];
-        list.push({
-          name: l.name,
-          assetName: l.assetName,
-          streamingLocatorId: l.streamingLocatorId,
-          streamingPolicyName: l.streamingPolicyName,
-          defaultContentKeyPolicyName: l.defaultContentKeyPolicyName,
-          filters: l.filters,
-        });
-        map.set(key, list);
-      }
-      return map;
-    })();
+    this.locatorsOnce ??= forgetOnFailure(
+      (async () => {
+        const map = new Map<string, LocatorRecord[]>();
+        for await (const l of this.records<LocatorRecord>('streamingLocators')) {
+          const key = (l.assetName ?? '').toLowerCase();
+          const list = map.get(key) ?? [];
+          list.push({
+            name: l.name,
+            assetName: l.assetName,
+            streamingLocatorId: l.streamingLocatorId,
+            streamingPolicyName: l.streamingPolicyName,
+            defaultContentKeyPolicyName: l.defaultContentKeyPolicyName,
+            filters: l.filters,
+          });
+          map.set(key, list);
+        }
+        return map;
+      })(),
+      () => (this.locatorsOnce = undefined),
+    );
     return this.locatorsOnce;
   }
 
   small(): Promise<SmallLookups> {
-    this.smallOnce ??= (async () => {
-      const [account] = await this.all<AccountRecord>('account');
-      const primary =
-        account?.storageAccounts?.find((s) => s.type === 'Primary') ??
-        account?.storageAccounts?.[0];
-      const policies = new Map<string, PolicySection[]>();
-      for await (const p of this.records<{ name: string }>('streamingPolicies'))
-        policies.set(p.name.toLowerCase(), sectionsOf(p));
-      const assetFilters = new Map<string, FilterRecord[]>();
-      for await (const f of this.records<FilterRecord>('assetFilters')) {
-        const key = (f.assetName ?? '').toLowerCase();
-        const list = assetFilters.get(key) ?? [];
-        list.push(f);
-        assetFilters.set(key, list);
-      }
-      return {
-        account,
-        primaryStorage: storageAccountName(primary?.id),
-        policies,
-        accountFilters: await this.all<FilterRecord>('accountFilters'),
-        assetFilters,
-        endpoints: await this.all<EndpointRecord>('streamingEndpoints'),
-      };
-    })();
+    this.smallOnce ??= forgetOnFailure(
+      (async () => {
+        const [account] = await this.all<AccountRecord>('account');
+        const primary =
+          account?.storageAccounts?.find((s) => s.type === 'Primary') ??
+          account?.storageAccounts?.[0];
+        const policies = new Map<string, PolicySection[]>();
+        for await (const p of this.records<{ name: string }>('streamingPolicies'))
+          policies.set(p.name.toLowerCase(), sectionsOf(p));
+        const assetFilters = new Map<string, FilterRecord[]>();
+        for await (const f of this.records<FilterRecord>('assetFilters')) {
+          const key = (f.assetName ?? '').toLowerCase();
+          const list = assetFilters.get(key) ?? [];
+          list.push(f);
+          assetFilters.set(key, list);
+        }
+        return {
+          account,
+          primaryStorage: storageAccountName(primary?.id),
+          policies,
+          accountFilters: await this.all<FilterRecord>('accountFilters'),
+          assetFilters,
+          endpoints: await this.all<EndpointRecord>('streamingEndpoints'),
+        };
+      })(),
+      () => (this.smallOnce = undefined),
+    );
     return this.smallOnce;
   }
 }
@@ -142,6 +153,12 @@ export interface SmallLookups {
   /** Asset filters by lower-case asset name. */
   assetFilters: Map<string, FilterRecord[]>;
   endpoints: EndpointRecord[];
+}
+
+/** A transient failure must not stay cached: the next batch tries again. */
+function forgetOnFailure<T>(promise: Promise<T>, forget: () => void): Promise<T> {
+  promise.catch(forget);
+  return promise;
 }
 
 const cache = new Map<string, SnapshotReader>();

@@ -164,6 +164,11 @@ class SnapshotRun {
     for (const [type, writer] of this.writers) {
       this.files[type] = { blob: `${type}.ndjson`, ...(await writer.close()), ...this.files[type] };
     }
+    for (const [type, failure] of this.childFailures)
+      this.unreadable.push({
+        type,
+        reason: `${failure.count} list(s) could not be read, e.g. ${failure.examples.join(' | ')}`,
+      });
     const counts: Record<string, number> = {};
     for (const [type, file] of Object.entries(this.files)) counts[type] = file.count;
     counts.encryptedLocators = this.encryptedLocators;
@@ -221,14 +226,23 @@ class SnapshotRun {
     await this.writer(type).write(record);
   }
 
+  /** Child lists that failed, per type: a count and the first few reasons (not one entry per asset). */
+  private readonly childFailures = new Map<SnapshotType, { count: number; examples: string[] }>();
+
   private markUnreadable(type: SnapshotType, error: unknown, scope?: string): void {
+    this.files[type] = { ...(this.files[type] as SnapshotFile), partial: true };
+    if (scope) {
+      const entry = this.childFailures.get(type) ?? { count: 0, examples: [] };
+      entry.count += 1;
+      if (entry.examples.length < 5) entry.examples.push(`${scope}: ${describeError(error, 200)}`);
+      this.childFailures.set(type, entry);
+      return;
+    }
     const written = this.writers.get(type)?.records ?? 0;
-    const where = scope ? ` (${scope})` : '';
     this.unreadable.push({
       type,
-      reason: `${describeError(error, 300)}${where}; ${written} ${type} read before it`,
+      reason: `${describeError(error, 300)}; ${written} ${type} read before it`,
     });
-    this.files[type] = { ...(this.files[type] as SnapshotFile), partial: true };
   }
 
   /** Streams a top-level list page by page into its file. */

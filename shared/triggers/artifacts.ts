@@ -1,10 +1,10 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import { statusOf } from './table-util';
 
 /**
  * Reads the run's artifacts (report, URL map) from blob storage as streams: a URL map of a
  * 200,000-asset account is hundreds of megabytes and must never be buffered in the Functions host.
- * Paths are `{container}/{blob path}` as the orchestration records them.
+ * Paths are blob names in the pipeline's output container, as the orchestration records them.
  */
 export interface ArtifactStream {
   stream: NodeJS.ReadableStream;
@@ -15,17 +15,13 @@ export interface ArtifactReader {
   open(path: string): Promise<ArtifactStream | undefined>;
 }
 
-export function blobArtifactReader(service: BlobServiceClient): ArtifactReader {
+export function blobArtifactReader(output: ContainerClient): ArtifactReader {
   return {
     async open(path) {
-      const [container, ...rest] = path.replace(/^\/+/, '').split('/');
-      const blobName = rest.join('/');
-      if (!container || !blobName) return undefined;
+      const blobName = path.replace(/^\/+/, '');
+      if (!blobName || blobName.split('/').includes('..')) return undefined;
       try {
-        const download = await service
-          .getContainerClient(container)
-          .getBlobClient(blobName)
-          .download();
+        const download = await output.getBlobClient(blobName).download();
         if (!download.readableStreamBody) return undefined;
         return { stream: download.readableStreamBody, contentLength: download.contentLength };
       } catch (error) {

@@ -62,8 +62,8 @@ function storageAccountOf(event: BlobEventInput): string | undefined {
   try {
     const parsed = new URL(url);
     // Azure: {account}.blob.core.windows.net; emulator: host:port/{account}/...
-    const host = parsed.hostname.split('.');
-    return (host.length > 2 ? host[0] : parsed.pathname.split('/')[1])?.toLowerCase();
+    const azure = /^([a-z0-9]+)\.blob\./i.exec(parsed.hostname)?.[1];
+    return (azure ?? parsed.pathname.split('/')[1])?.toLowerCase() || undefined;
   } catch {
     return undefined;
   }

@@ -73,6 +73,7 @@ export interface MigrationDetail extends MigrationView {
   storageOnly?: { storageAccount: string; container: string };
   deadlines: SummaryView['deadlines'];
   extension?: SummaryView['extension'];
+  approval?: string;
   counts: SummaryView['counts'];
   resources?: SummaryView['resources'];
   ledger?: Record<string, string | number | boolean>;
@@ -118,7 +119,19 @@ export class MigrationService {
       if (now && isActive(now)) return { outcome: 'already-running', instanceId, status: now };
       if (now && !mayRestart(now, restart)) return { outcome: 'finished', instanceId, status: now };
 
-      await client.startNew(OrchestrationNames.accountMigration, { instanceId, input });
+      try {
+        await client.startNew(OrchestrationNames.accountMigration, { instanceId, input });
+      } catch (error) {
+        // A host that checks itself (the local runtime, Durable's own duplicate check) refused:
+        // someone else's start won, and that instance is the one.
+        if (!/already exists/i.test(error instanceof Error ? error.message : String(error)))
+          throw error;
+        return {
+          outcome: 'already-running',
+          instanceId,
+          status: await findInstance(client, instanceId),
+        };
+      }
       return {
         outcome: now ? 'restarted' : 'started',
         instanceId,
@@ -181,6 +194,7 @@ export class MigrationService {
           summary.deadlines.extensionCutoffAt ?? str(ledgerView?.extensionCutoffAt),
       },
       extension: summary.extension,
+      ...(summary.approval ? { approval: summary.approval } : {}),
       counts: summary.counts,
       resources: summary.resources,
       ledger: ledgerView,
@@ -228,7 +242,7 @@ export class MigrationService {
     const status = await this.require(instanceId, false);
     const summary = readSummary(summarySource(status));
     const paths = artifact === 'report' ? summary.reportPaths : summary.urlMapPaths;
-    const path = paths ? (paths as Record<string, unknown>)[format] : undefined;
+    const path = paths?.[format];
     const label = artifact === 'report' ? 'report' : 'URL map';
     if (typeof path !== 'string') {
       throw notFound(

@@ -1,4 +1,4 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { TableClient } from '@azure/data-tables';
 import type { Clock } from '../clock';
 import type { LifeboatConfig } from '../config';
@@ -22,8 +22,6 @@ import { TARGETS, type StartDefaults } from './validation';
  */
 
 export const TableNames = {
-  /** The ledger the pipeline writes (one partition per account). */
-  ledger: 'lifeboatledger',
   /** Start leases, blob-event debounce windows, processed request files. */
   triggers: 'lifeboattriggers',
   /** Storage account / container to Media Services account. */
@@ -49,15 +47,18 @@ export interface TriggerServiceOptions {
   /** Whether Resource Manager knows an account (POST answers 404 for unknown ones). */
   accountExists?: (accountId: string) => Promise<boolean | undefined>;
   /** Overrides for tests (isolated tables and containers). */
-  tables?: Partial<Record<keyof typeof TableNames, TableClient>>;
+  tables?: Partial<Record<keyof typeof TableNames | 'ledger', TableClient>>;
   blobs?: BlobServiceClient;
+  /** The pipeline's output container (reports, URL maps); default `config.outputContainer`. */
+  output?: ContainerClient;
   debounceWindowMs?: number;
 }
 
 export function createTriggerServices(options: TriggerServiceOptions): TriggerServices {
   const { config, client, clock } = options;
-  const table = (name: keyof typeof TableNames) =>
-    options.tables?.[name] ?? tableClient(config.storage, TableNames[name]);
+  const table = (name: keyof typeof TableNames | 'ledger') =>
+    options.tables?.[name] ??
+    tableClient(config.storage, name === 'ledger' ? config.ledgerTable : TableNames[name]);
   const blobs = options.blobs ?? blobService(config.storage);
   const ledger = new Ledger(table('ledger'), () => clock.now());
   const triggers = table('triggers');
@@ -66,7 +67,9 @@ export function createTriggerServices(options: TriggerServiceOptions): TriggerSe
     client,
     ledger,
     claims: new StartClaims(triggers, clock),
-    artifacts: blobArtifactReader(blobs),
+    artifacts: blobArtifactReader(
+      options.output ?? blobs.getContainerClient(config.outputContainer),
+    ),
     clock,
     accountExists: options.accountExists,
   });

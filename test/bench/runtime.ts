@@ -133,6 +133,7 @@ async function main(): Promise<void> {
       'wall ms',
       'direct ms',
       'overhead',
+      'µs/activity',
       'events/activity',
       'episodes',
     ],
@@ -173,6 +174,7 @@ async function main(): Promise<void> {
           r.ms.toFixed(0),
           d.toFixed(0),
           `${(r.ms / d).toFixed(2)}x`,
+          (((r.ms - d) * 1000) / ACTIVITIES).toFixed(0),
           (r.events / ACTIVITIES).toFixed(2),
           String(r.episodes),
         ]);

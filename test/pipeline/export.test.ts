@@ -5,6 +5,8 @@ import { readManifest } from '../../shared/snapshot/manifest';
 import { tableClient } from '../../shared/storage/clients';
 import { contentKeySecretName } from '../../shared/export/export-keys';
 import { parseUrl } from '../../shared/urlmap/grammar';
+import { ASSET_KIND } from '../../shared/urlmap/build-urlmap';
+import { loadAssetsToMigrate } from '../../shared/pipeline/assets-to-migrate';
 import {
   RG,
   SUB,
@@ -192,6 +194,53 @@ describe('pipeline activities against the AMS emulator', () => {
       'utf8',
     );
     expect(html).toContain('Everything that could be secured is secured.');
+  });
+
+  it('turns asset batches into target inputs, and joins the new URLs of a target into the URL map', async () => {
+    const [batch] = await act.planBatches(fx.deps, { snapshot, resource: 'assets', batchSize: 20 });
+    if (!batch) throw new Error('no asset batch');
+    const assets = await loadAssetsToMigrate(fx.deps, accountId, batch);
+    expect(assets).toHaveLength(20);
+    const encrypted = assets.find((a) => a.locators.some((l) => l.contentKeySecrets.length > 0));
+    expect(encrypted).toBeDefined();
+    expect(
+      assets.every((a) => a.storageAccountName === `${name}store` && a.container.length > 0),
+    ).toBe(true);
+    const withFilter = assets.find((a) => a.filters.some((f) => f.scope === 'asset'));
+    expect(withFilter?.filters[0]?.tracks).toBeDefined();
+
+    const asset = assets[0];
+    const locator = asset?.locators[0];
+    if (!asset || !locator) throw new Error('no locator');
+    const newUrl = `https://new.example.com/${locator.streamingLocatorId}/main.m3u8`;
+    await fx.deps.ledger.complete(
+      accountId,
+      { kind: ASSET_KIND, name: asset.assetName, target: 'static' },
+      {
+        urls: [{ streamingLocatorId: locator.streamingLocatorId, kind: 'hls', url: newUrl }],
+      },
+    );
+    const map = await act.buildUrlMap(fx.deps, { accountId, snapshot, targets: ['static'] });
+    const json = JSON.parse(
+      (await fx.deps.output.getBlobClient(map.jsonPath).downloadToBuffer()).toString('utf8'),
+    ) as {
+      rows: Array<{
+        oldUrl: string;
+        kind: string;
+        filters: string[];
+        newUrl?: string;
+        target?: string;
+        streamingLocatorId: string;
+      }>;
+    };
+    const hls = json.rows.filter(
+      (r) => r.streamingLocatorId === locator.streamingLocatorId.toLowerCase() && r.kind === 'hls',
+    );
+    const unfiltered = hls.filter((r) => r.filters.length === 0);
+    expect(unfiltered.length).toBeGreaterThanOrEqual(3 * 2); // three HLS flavours on at least two hosts
+    expect(unfiltered.every((r) => r.newUrl === newUrl && r.target === 'static')).toBe(true);
+    expect(hls.filter((r) => r.filters.length > 0).every((r) => r.newUrl === undefined)).toBe(true);
+    expect(map.mapped).toBe(unfiltered.length);
   });
 
   it('leaves no secret value in any snapshot file, URL map, report, ledger row or log line', async () => {

@@ -346,6 +346,23 @@ describe('local durable runtime', () => {
     );
   });
 
+  test('what the local runtime does not support fails the instance with a clear message', async () => {
+    const registry = createRegistry({
+      entity: function* (context: OrchestrationContext) {
+        yield context.df.callEntity(new df.EntityId('counter', 'k'), 'add', 1);
+        return 'unreachable';
+      },
+    });
+    const { runtime, client } = runtimeFor(registry);
+    await client.startNew('entity', { instanceId: 'e' });
+    await runtime.runUntilIdle();
+    expect(await client.getStatus('e')).toMatchObject({
+      runtimeStatus: 'Failed',
+      output:
+        "Orchestrator 'entity' uses durable entities, which the local runtime does not support.",
+    });
+  });
+
   test('client: queries, duplicate start, terminate and purge behave like Azure', async () => {
     const registry = createRegistry({
       waiter: function* (context: OrchestrationContext) {

@@ -17,7 +17,7 @@ function startChild(args: string[]): {
     process.execPath,
     [
       '-r',
-      join(__dirname, 'fixtures/register.js'),
+      join(__dirname, '../support/register-ts.js'),
       join(__dirname, 'fixtures/fanout-child.ts'),
       ...args,
     ],
@@ -61,12 +61,13 @@ test('a fan-out killed with SIGKILL five times resumes from stored history and c
     for (let kill = 0; kill < KILLS; kill++) {
       const { child, started } = startChild(args);
       await started;
-      // A random moment while activities run (the first start also creates the instance).
-      const before = effects(file).length;
-      const deadline = Date.now() + 10_000;
-      while (effects(file).length < before + 20 && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 250)));
+      // A random moment while activities run: when the side effects reach a random count within
+      // this round's stretch (so all five kills land before the fan-out could finish).
+      const from = Math.max(effects(file).length, 30 + kill * 180);
+      const target = from + 10 + Math.floor(Math.random() * 150);
+      const deadline = Date.now() + 20_000;
+      while (effects(file).length < target && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 2));
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;

@@ -15,7 +15,7 @@ describe('portal API handlers', () => {
     accountArmId('contoso').toLowerCase(),
     accountArmId('fabrikam').toLowerCase(),
   ]);
-  const { services, tables, blobs } = testServices({
+  const { services, tables, output } = testServices({
     client,
     accountExists: async (id) => known.has(id.toLowerCase()),
   });
@@ -178,28 +178,32 @@ describe('portal API handlers', () => {
     });
     client.set(contosoId, {
       runtimeStatus: 'Running',
+      // The orchestration's custom status while it runs (MigrationStatus).
       customStatus: {
         phase: 'export',
+        account: accountArmId('contoso').toLowerCase(),
         nextWakeUpAt: '2025-04-02T00:00:00.000Z',
-        account: { retirementDate: '2025-04-01T00:00:00.000Z', counts: { assets: 3 } },
-        plan: {
+        deadlines: {
+          retirementDate: '2025-04-01T00:00:00.000Z',
           readOnlyAt: '2025-04-01T01:00:00.000Z',
           extensionCutoffAt: '2025-03-31T00:00:00.000Z',
         },
-        tallies: {
-          keys: { total: 10, done: 4, failed: 1, skipped: 0, calls: 5, waitedMs: 0 },
+        extension: { requested: false, decision: 'the export fits before read-only' },
+        approval: 'approved',
+        counts: { assets: 3 },
+        progress: {
+          keys: { total: 10, done: 4, failed: 1, skipped: 0 },
+          secrets: { total: 0, done: 0, failed: 0, skipped: 0 },
+          paths: { total: 0, done: 0, failed: 0, skipped: 0, derived: false },
           targets: { static: { total: 3, done: 1, failed: 0, skipped: 0 } },
+          queued: 2,
         },
-        failures: [
-          {
-            at: '2025-03-01T00:00:00.000Z',
-            stage: 'keys',
-            where: 'locators 0-9',
-            error: 'HTTP 403 https://x.blob.core.windows.net/c?sv=2020&sig=SECRETSIG',
-          },
-        ],
         failureCount: 1,
-        timeline: [{ at: '2025-03-01T00:00:00.000Z', what: 'snapshot taken' }],
+        lastFailures: [
+          '2025-03-01T00:00:00.000Z keys locators 0-9: HTTP 403 https://x.blob.core.windows.net/c?sv=2020&sig=SECRETSIG',
+        ],
+        generation: 0,
+        updatedAt: '2025-03-01T00:00:00.000Z',
       },
     });
     const detail = await call(services, 'getMigration', {
@@ -220,6 +224,9 @@ describe('portal API handlers', () => {
       },
       counts: { keys: { total: 10, done: 4, failed: 1 }, 'target:static': { total: 3, done: 1 } },
       ledger: { phase: 'export', assets: 3 },
+      resources: { assets: 3 },
+      approval: 'approved',
+      extension: { requested: false, decision: 'the export fits before read-only' },
       errors: { count: 1 },
       request: { targets: ['static'] },
     });
@@ -277,7 +284,7 @@ describe('portal API handlers', () => {
   });
 
   it('streams the report and URL map in the format asked for', async () => {
-    const container = blobs.getContainerClient('lifeboat-test-artifacts');
+    const container = output;
     await container.createIfNotExists();
     const put = (name: string, text: string) =>
       container.getBlockBlobClient(name).upload(text, Buffer.byteLength(text));
@@ -290,6 +297,11 @@ describe('portal API handlers', () => {
     await put('contoso/urlmap.json', '[{"oldUrl":"https://a/x.ism/manifest"}]');
 
     const noReport = await call(services, 'getMigrationReport', { params: { id: contosoId } });
+    // While it runs, the custom status names the URL map's JSON; the CSV sits beside it.
+    client.set(contosoId, { customStatus: { phase: 'watch', urlMap: 'contoso/urlmap.json' } });
+    const running = await call(services, 'getMigrationUrlMap', { params: { id: contosoId } });
+    expect(running.status).toBe(200);
+    expect(running.text.startsWith('oldUrl,newUrl')).toBe(true);
     expect(noReport.status).toBe(404);
     expect((noReport.json as { error: { message: string } }).error.message).toMatch(
       /no report yet/,
@@ -300,15 +312,8 @@ describe('portal API handlers', () => {
       output: {
         phase: 'done',
         outcome: 'completed',
-        report: {
-          jsonPath: 'lifeboat-test-artifacts/contoso/report.json',
-          htmlPath: 'lifeboat-test-artifacts/contoso/report.html',
-        },
-        urlMap: {
-          jsonPath: 'lifeboat-test-artifacts/contoso/urlmap.json',
-          csvPath: 'lifeboat-test-artifacts/contoso/urlmap.csv',
-          urls: 1,
-        },
+        report: { jsonPath: 'contoso/report.json', htmlPath: 'contoso/report.html' },
+        urlMap: { jsonPath: 'contoso/urlmap.json', csvPath: 'contoso/urlmap.csv', urls: 1 },
       },
     });
     const html = await call(services, 'getMigrationReport', {

@@ -4,9 +4,10 @@ import { parseMasterPlaylist, parseMediaPlaylist } from '../../media/hls';
 /**
  * AMS asset and account filters as static manifests. What static files can express is done:
  * track selection (Type, Name, Language, FourCC, Bitrate) becomes a filtered HLS master and DASH
- * manifest, firstQualityBitrate puts that variant first, and a presentation time range trims the
- * HLS media playlists to the segments it covers. What they cannot is reported: a time range in a
- * DASH on-demand manifest (one file per track, addressed by its index), live windows and backoff.
+ * manifest, firstQualityBitrate puts that variant first, and a presentation time range keeps the
+ * segments it covers (trimmed HLS media playlists; DASH SegmentLists of byte ranges). What they
+ * cannot is reported: live windows and backoff, unsupported track properties, missing definitions.
+ * Trimming is at segment boundaries, so a range is widened to whole segments.
  */
 
 export interface PackagedTrack {
@@ -263,18 +264,21 @@ export function buildFilteredManifests(
     );
   }
 
-  // DASH: remove representations of dropped tracks; a time range cannot be expressed on-demand.
-  let dashName: string | undefined;
+  // DASH: remove representations of dropped tracks; with a time range, each media representation
+  // is addressed by a SegmentList of the byte ranges the trimmed HLS playlist kept.
+  const dash = filteredName(sources.mpd.replace(/\.mpd$/, ''), filterNames, 'mpd');
+  const selected = filterMpd(sources.mpdText, keptOutputs);
   if (trimmed) {
-    warnings.push(
-      `filters ${filterNames.join(';')}: the time range was not carried over to DASH (on-demand manifests address whole files)`,
-    );
+    const segments = new Map<string, string>();
+    for (const t of kept) {
+      const text = sources.playlists.get(t.playlist);
+      if (text && t.kind !== 'text') segments.set(t.output, text);
+    }
+    files.set(dash, trimMpd(selected, segments, start ?? 0, end ?? Infinity));
   } else {
-    const dash = filteredName(sources.mpd.replace(/\.mpd$/, ''), filterNames, 'mpd');
-    files.set(dash, filterMpd(sources.mpdText, keptOutputs));
-    dashName = dash;
+    files.set(dash, selected);
   }
-  return { files, hls: hlsName, dash: dashName, warnings };
+  return { files, hls: hlsName, dash, warnings };
 }
 
 const QUOTED = new Set([
@@ -312,4 +316,65 @@ export function filterMpd(xml: string, keptFiles: Set<string>): string {
   return withoutReps.replace(/[ \t]*<AdaptationSet\b[\s\S]*?<\/AdaptationSet>\r?\n?/g, (block) =>
     /<Representation\b/.test(block) ? block : '',
   );
+}
+
+/**
+ * A DASH manifest trimmed to [start, end): every representation with a segment index (its HLS
+ * playlist's byte ranges) gets a SegmentList of the kept segments in place of its SegmentBase,
+ * with presentationTimeOffset so the period starts at the first kept segment.
+ */
+export function trimMpd(
+  xml: string,
+  playlists: Map<string, string>,
+  start: number,
+  end: number,
+): string {
+  let longest = 0;
+  const out = xml.replace(/[ \t]*<Representation\b[\s\S]*?<\/Representation>/g, (block) => {
+    const base = /<BaseURL>([^<]*)<\/BaseURL>/.exec(block)?.[1];
+    const text = base ? playlists.get(base) : undefined;
+    if (!text) return block;
+    const playlist = parseMediaPlaylist(text);
+    const init = playlist.map?.byteRange;
+    let t = 0;
+    const kept: Array<{ from: number; duration: number; range: string }> = [];
+    for (const s of playlist.segments) {
+      const from = t;
+      t += s.duration;
+      if (t <= start || from >= end || !s.byteRange) continue;
+      kept.push({
+        from,
+        duration: s.duration,
+        range: `${s.byteRange.offset}-${s.byteRange.offset + s.byteRange.length - 1}`,
+      });
+    }
+    const first = kept[0];
+    if (!first || !init) return block;
+    const ms = (x: number) => Math.round(x * 1000);
+    longest = Math.max(
+      longest,
+      kept.reduce((sum, k) => sum + k.duration, 0),
+    );
+    const indent = /^([ \t]*)<BaseURL>/m.exec(block)?.[1] ?? '        ';
+    const list = [
+      `${indent}<SegmentList timescale="1000" presentationTimeOffset="${ms(first.from)}">`,
+      `${indent}  <Initialization range="${init.offset}-${init.offset + init.length - 1}"/>`,
+      `${indent}  <SegmentTimeline>`,
+      ...kept.map(
+        (k) => `${indent}    <S t="${ms(k.from)}" d="${ms(k.from + k.duration) - ms(k.from)}"/>`,
+      ),
+      `${indent}  </SegmentTimeline>`,
+      ...kept.map((k) => `${indent}  <SegmentURL mediaRange="${k.range}"/>`),
+      `${indent}</SegmentList>`,
+    ].join('\n');
+    return block.replace(/[ \t]*<SegmentBase\b[^>]*?(?:\/>|>[\s\S]*?<\/SegmentBase>)/, list);
+  });
+  if (!longest) throw new Error('the time range keeps no segment');
+  // SegmentList addressing is outside the on-demand profile.
+  return out
+    .replace(/profiles="[^"]*"/, 'profiles="urn:mpeg:dash:profile:full:2011"')
+    .replace(
+      /mediaPresentationDuration="[^"]*"/,
+      `mediaPresentationDuration="PT${longest.toFixed(3)}S"`,
+    );
 }

@@ -53,14 +53,12 @@ function deny(status: number, message: string): KeyResponse {
   return { status, body: message, headers: NO_STORE };
 }
 
-/** Answers one key request. `token` comes from `Authorization: Bearer` or the `token` query. */
-export async function deliverKey(
-  keyIdRaw: string,
+/** Checks a token for one key id; returns the refusal, or undefined when it is good. */
+async function refuse(
+  keyId: string,
   token: string | undefined,
   deps: { secrets: SecretStore; clock: Clock },
-): Promise<KeyResponse> {
-  const keyId = keyIdRaw.toLowerCase();
-  if (!KEY_ID.test(keyId)) return deny(400, 'the key id must be 32 hex digits');
+): Promise<KeyResponse | undefined> {
   if (!token) return deny(401, 'a token is required');
   const [payload, signature, extra] = token.split('.');
   if (!payload || !signature || extra !== undefined) return deny(403, 'the token is malformed');
@@ -79,13 +77,68 @@ export async function deliverKey(
   if (typeof claims.exp !== 'number' || claims.exp * 1000 <= deps.clock.now())
     return deny(403, 'the token has expired');
   if (claims.kid !== '*' && claims.kid !== keyId) return deny(403, 'the token is for another key');
-  const stored = await deps.secrets.get(outputKeySecretName(keyId));
-  if (!stored) return deny(404, 'no such key');
+  return undefined;
+}
+
+async function storedKey(secrets: SecretStore, keyId: string): Promise<Buffer | undefined> {
+  const stored = await secrets.get(outputKeySecretName(keyId));
+  if (!stored) return undefined;
   const value = (JSON.parse(stored) as { key?: unknown }).key;
-  if (typeof value !== 'string') return deny(500, 'the stored key is unusable');
+  if (typeof value !== 'string') throw new Error('a stored output key is unusable');
+  return Buffer.from(value, 'base64');
+}
+
+/** Answers one key request (HLS `EXT-X-KEY` URI). `token` comes from `Authorization: Bearer` or the `token` query. */
+export async function deliverKey(
+  keyIdRaw: string,
+  token: string | undefined,
+  deps: { secrets: SecretStore; clock: Clock },
+): Promise<KeyResponse> {
+  const keyId = keyIdRaw.toLowerCase();
+  if (!KEY_ID.test(keyId)) return deny(400, 'the key id must be 32 hex digits');
+  const refusal = await refuse(keyId, token, deps);
+  if (refusal) return refusal;
+  const key = await storedKey(deps.secrets, keyId);
+  if (!key) return deny(404, 'no such key');
   return {
     status: 200,
-    body: Buffer.from(value, 'base64'),
+    body: key,
     headers: { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'private, no-store' },
+  };
+}
+
+/**
+ * A W3C Clear Key license for DASH players (EME `org.w3.clearkey`): the request names key ids
+ * (`{"kids":["<base64url>"],"type":"temporary"}`), the answer gives them as JWKs. The token must
+ * cover every key asked for.
+ */
+export async function deliverClearKeyLicense(
+  body: unknown,
+  token: string | undefined,
+  deps: { secrets: SecretStore; clock: Clock },
+): Promise<KeyResponse> {
+  const kids = (body as { kids?: unknown } | null)?.kids;
+  if (
+    !Array.isArray(kids) ||
+    !kids.length ||
+    kids.length > 16 ||
+    !kids.every((k) => typeof k === 'string')
+  ) {
+    return deny(400, 'the license request needs a kids array of base64url key ids');
+  }
+  const keys: Array<{ kty: 'oct'; kid: string; k: string }> = [];
+  for (const kid of kids as string[]) {
+    const keyId = Buffer.from(kid, 'base64url').toString('hex');
+    if (!KEY_ID.test(keyId)) return deny(400, 'a key id is not 16 bytes');
+    const refusal = await refuse(keyId, token, deps);
+    if (refusal) return refusal;
+    const key = await storedKey(deps.secrets, keyId);
+    if (!key) return deny(404, 'no such key');
+    keys.push({ kty: 'oct', kid, k: key.toString('base64url') });
+  }
+  return {
+    status: 200,
+    body: JSON.stringify({ keys, type: 'temporary' }),
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'private, no-store' },
   };
 }

@@ -67,7 +67,12 @@ export async function verifyDash(dir: string, mpd: string): Promise<string[]> {
     for (const set of period.adaptationSets) {
       for (const rep of set.representations) {
         if (!rep.baseUrl) throw new Error(`${mpd}: representation ${rep.id} has no BaseURL`);
-        await sizeOf(dir, rep.baseUrl);
+        const size = await sizeOf(dir, rep.baseUrl);
+        for (const range of rep.segmentRanges ?? []) {
+          const [from, to] = range.split('-').map(Number);
+          if (!(from! >= 0 && to! >= from! && to! < size))
+            throw new Error(`${mpd}: range ${range} of ${rep.baseUrl} is outside the file`);
+        }
         files.push(rep.baseUrl);
       }
     }

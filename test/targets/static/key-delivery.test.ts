@@ -3,7 +3,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalSecretStore } from '../../../shared/secrets/local-secret-store';
-import { deliverKey, issueKeyToken } from '../../../shared/targets/static/key-delivery';
+import {
+  deliverClearKeyLicense,
+  deliverKey,
+  issueKeyToken,
+} from '../../../shared/targets/static/key-delivery';
 import { outputKeySecretName } from '../../../shared/targets/static/static-target';
 import {
   parseStaticBatchInput,
@@ -45,6 +49,23 @@ describe('key delivery', () => {
     expect(
       (await deliverKey('ffeeddccbbaa99887766554433221100', any, { secrets, clock })).status,
     ).toBe(404);
+
+    // DASH players: a W3C Clear Key license for the same key.
+    const kid = Buffer.from(keyId, 'hex').toString('base64url');
+    const license = await deliverClearKeyLicense({ kids: [kid], type: 'temporary' }, token, {
+      secrets,
+      clock,
+    });
+    expect(license.status).toBe(200);
+    expect(JSON.parse(String(license.body))).toEqual({
+      keys: [{ kty: 'oct', kid, k: key.toString('base64url') }],
+      type: 'temporary',
+    });
+    expect((await deliverClearKeyLicense({ kids: [kid] }, other, { secrets, clock })).status).toBe(
+      403,
+    );
+    expect((await deliverClearKeyLicense({ nope: 1 }, token, { secrets, clock })).status).toBe(400);
+
     now += 120_000;
     expect((await deliverKey(keyId, token, { secrets, clock })).body).toBe('the token has expired');
   });

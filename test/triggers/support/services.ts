@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { systemClock, type Clock } from '../../../shared/clock';
 import { loadConfig, type LifeboatConfig } from '../../../shared/config';
 import type { MigrationClient } from '../../../shared/triggers/durable-client';
@@ -22,6 +22,7 @@ export function testServices(options: TestServicesOptions): {
   config: LifeboatConfig;
   tables: Record<'ledger' | 'triggers' | 'containers', TableClient>;
   blobs: BlobServiceClient;
+  output: ContainerClient;
 } {
   const connection = testStorageConnectionString();
   const config = loadConfig({ LIFEBOAT_STORAGE: connection, ...options.env });
@@ -31,6 +32,7 @@ export function testServices(options: TestServicesOptions): {
     });
   const tables = { ledger: table('ledger'), triggers: table('trig'), containers: table('cont') };
   const blobs = BlobServiceClient.fromConnectionString(connection);
+  const output = uniqueName('out');
   const services = createTriggerServices({
     config,
     client: options.client,
@@ -39,9 +41,10 @@ export function testServices(options: TestServicesOptions): {
     accountExists: options.accountExists,
     tables,
     blobs,
+    output: blobs.getContainerClient(output),
     debounceWindowMs: options.debounceWindowMs,
   });
-  return { services, config, tables, blobs };
+  return { services, config, tables, blobs, output: blobs.getContainerClient(output) };
 }
 
 export const SUB = '00000000-0000-0000-0000-0000000000aa';
