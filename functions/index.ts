@@ -8,7 +8,7 @@ import { registerAzureTriggers } from './triggers';
 import './health';
 import './key-delivery';
 import './activities/pipeline';
-import './activities/static-target';
+import './activities/targets';
 import './account-migration';
 
 // Reports and URL maps are streamed from storage, never buffered whole in the worker.

@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import './quiet-functions';
 import '../functions/activities/pipeline';
+import '../functions/activities/targets';
 import '../functions/account-migration';
 import { registry as appRegistry } from '../functions/registry';
 import type { Clock } from '../shared/clock';

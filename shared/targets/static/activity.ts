@@ -1,21 +1,15 @@
-import { systemClock } from '../../clock';
-import { getConfig } from '../../config';
-import { Ledger } from '../../ledger/ledger';
-import { createSecretStore } from '../../secrets';
-import { tableClient } from '../../storage/clients';
-import { azureMediaStorage } from '../../storage/media-storage';
+import { getDependencies } from '../../pipeline/dependencies';
 import type { AssetMigrationResult, AssetToMigrate, TargetDependencies } from '../target';
 import type { StaticTargetOptionsInput } from './options';
 import { migrateStaticBatch } from './static-target';
 
 /**
- * The static target's activity: a batch of assets in, one result per asset out. Inputs stay small
+ * The static target on a batch of assets (the app's entry point is `migrateAssetsBatch`,
+ * shared/targets/dispatch.ts): a batch of assets in, one result per asset out. Dependencies are
+ * the pipeline's (shared/pipeline/dependencies.ts) unless a caller passes its own. Inputs stay small
  * (a batch of asset records and the options); per-asset state lives in the ledger, so a replayed
  * or retried activity skips what is done.
  */
-
-export const STATIC_BATCH_ACTIVITY = 'staticMigrateBatch';
-export const LEDGER_TABLE = 'lifeboatLedger';
 
 export interface StaticBatchInput {
   assets: AssetToMigrate[];
@@ -27,25 +21,6 @@ export interface StaticBatchOutput {
   failed: number;
   skipped: number;
   results: Array<AssetMigrationResult & { assetName: string }>;
-}
-
-let dependencies: (() => Promise<TargetDependencies>) | undefined;
-
-/** Lets the one-machine host supply its own storage, secrets, ledger and (virtual) clock. */
-export function setStaticTargetDependencies(factory: () => Promise<TargetDependencies>): void {
-  dependencies = factory;
-}
-
-async function defaultDependencies(): Promise<TargetDependencies> {
-  const config = getConfig();
-  const ledger = new Ledger(tableClient(config.storage, LEDGER_TABLE));
-  await ledger.ensure();
-  return {
-    mediaStorage: azureMediaStorage(),
-    secrets: createSecretStore(config),
-    ledger,
-    clock: systemClock,
-  };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -78,7 +53,7 @@ export async function runStaticBatchActivity(
   deps?: TargetDependencies,
 ): Promise<StaticBatchOutput> {
   const { assets, options } = parseStaticBatchInput(input);
-  const resolved = deps ?? (await (dependencies ?? defaultDependencies)());
+  const resolved = deps ?? (await readyDependencies());
   const results = await migrateStaticBatch(assets, options, resolved);
   return {
     done: results.filter((r) => r.status === 'done').length,
@@ -86,4 +61,10 @@ export async function runStaticBatchActivity(
     skipped: results.filter((r) => r.status === 'skipped').length,
     results,
   };
+}
+
+async function readyDependencies(): Promise<TargetDependencies> {
+  const deps = getDependencies();
+  await deps.ready();
+  return deps;
 }

@@ -12,7 +12,6 @@ import { outputKeySecretName } from '../../../shared/targets/static/static-targe
 import {
   parseStaticBatchInput,
   runStaticBatchActivity,
-  STATIC_BATCH_ACTIVITY,
 } from '../../../shared/targets/static/activity';
 import { registry } from '../../../functions/registry';
 import { AZURITE_ACCOUNT } from '../../../local/azurite';
@@ -74,8 +73,8 @@ describe('key delivery', () => {
 describe('static batch activity', () => {
   it('is registered and validates its input', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('../../../functions/activities/static-target');
-    expect(registry.activities.has(STATIC_BATCH_ACTIVITY)).toBe(true);
+    require('../../../functions/activities/targets');
+    expect(registry.activities.has('migrateAssetsBatch')).toBe(true);
     expect(() => parseStaticBatchInput(null)).toThrow(/must be an object/);
     expect(() => parseStaticBatchInput({ assets: [{ accountId: 'a' }], options: {} })).toThrow(
       /assets\[0\]\.assetName/,

@@ -1,0 +1,9 @@
+import { ActivityNames } from '../../shared/pipeline/contracts';
+import { getDependencies } from '../../shared/pipeline/dependencies';
+import { migrateAssetsBatch } from '../../shared/targets/dispatch';
+import { defineActivity } from '../registry';
+
+/** The one entry point of every migration target: a batch of assets for one target. */
+defineActivity(ActivityNames.migrateAssetsBatch, (input: unknown) =>
+  migrateAssetsBatch(getDependencies(), input),
+);
