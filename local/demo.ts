@@ -1,6 +1,7 @@
+import type { ContainerClient } from '@azure/storage-blob';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { emulatorCredential, startAmsEmulator } from '../emulators/ams';
+import { emulatorCredential, startAmsEmulator, type SeedDescription } from '../emulators/ams';
 import { loadConfigWith } from '../shared/config';
 import type { MigrationSummary } from '../shared/pipeline/contracts';
 import { LocalSecretStore } from '../shared/secrets';
@@ -20,6 +21,8 @@ import { SAMPLE_STORAGE_ACCOUNT, sampleAccountId, sampleSeed } from './sample-ac
  */
 
 const OUTPUT_DIR = resolve(process.cwd(), 'demo-output');
+/** Where the static target packages the migrated assets (HLS/DASH per locator GUID). */
+const STATIC_CONTAINER = 'lifeboat-static';
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -31,7 +34,7 @@ async function main(): Promise<void> {
     storage: { default: azurite.connectionString },
     lro: { durationMs: 0, retryAfterSeconds: 0 },
     clock,
-    seed: sampleSeed({ now: clock.now(), expiresInDays: 21 }),
+    seed: demoSeed(clock.now()),
     extensionVisibleAfterMs: 0,
   });
   const report = emu.seedReport?.accounts[0];
@@ -71,7 +74,8 @@ async function main(): Promise<void> {
       [
         {
           accountId: sampleAccountId(),
-          targets: [],
+          targets: ['static'],
+          targetOptions: { static: { outputContainer: STATIC_CONTAINER } },
           extensionPolicy: config.extensionPolicy,
           keyBudgetPerHour: config.contentKeyBudgetPerHour,
           tuning: { watchIntervalHours: 24 * 7 },
@@ -98,6 +102,16 @@ async function main(): Promise<void> {
         .join(', ')}`,
     );
     log(`          ${saved.snapshot}`);
+    const packaged = await packagedOutput(
+      host.deps.mediaStorage.container(SAMPLE_STORAGE_ACCOUNT, STATIC_CONTAINER),
+    );
+    const staticTally = t.targets.static;
+    log(
+      `Static:   ${staticTally?.done ?? 0} assets packaged (HLS + DASH), ${staticTally?.skipped ?? 0} skipped (no media files), ${staticTally?.failed ?? 0} failed`,
+    );
+    log(
+      `          ${packaged.blobs} files, one folder per locator GUID, served from ${packaged.url}/ in the run; copied to ${packaged.folder}/ (e.g. ${packaged.example ?? '-'})`,
+    );
     log(`URL map:  ${saved.urlMapJson}  and  ${saved.urlMapCsv}`);
     log(`Report:   ${saved.reportHtml}  and  ${saved.reportJson}`);
     log(
@@ -111,6 +125,24 @@ async function main(): Promise<void> {
     await emu.stop();
     await azurite.stop();
   }
+}
+
+/**
+ * Copies what the static target wrote out of the in-memory Azurite (it is small: three sample
+ * assets), so the packaged HLS/DASH outlives the demo.
+ */
+async function packagedOutput(container: ContainerClient) {
+  const folder = join(OUTPUT_DIR, 'static');
+  let blobs = 0;
+  let example: string | undefined;
+  for await (const blob of container.listBlobsFlat()) {
+    blobs += 1;
+    if (!example && blob.name.endsWith('/manifest.m3u8')) example = blob.name;
+    const target = join(folder, blob.name);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, await container.getBlobClient(blob.name).downloadToBuffer());
+  }
+  return { url: container.url, blobs, folder: relative(process.cwd(), folder), example };
 }
 
 /** Copies the outputs out of the in-memory Azurite, so they outlive the demo. */
@@ -140,6 +172,16 @@ async function saveOutputs(
     reportHtml: await save(summary.report?.htmlPath, 'report.html'),
     reportJson: await save(summary.report?.jsonPath, 'report.json'),
   };
+}
+
+/**
+ * The sample account with containers for its real-media assets only: the static target packages
+ * those, and finds no files to migrate for the rest (skipped, with the reason in the report).
+ */
+function demoSeed(now: number): SeedDescription {
+  const seed = sampleSeed({ now, expiresInDays: 21 });
+  for (const account of seed.accounts) if (account.generate) account.generate.containers = 'real';
+  return seed;
 }
 
 main().then(

@@ -113,8 +113,20 @@ describe('account migration to the static target', () => {
     const map = summary?.urlMap;
     expect(map?.mapped).toBeGreaterThan(0);
     const text = (await outputTexts(world)).get(map!.jsonPath) ?? '';
-    expect(text).toContain(outputContainer);
-    expect(text).toContain('"target":"static"');
+    // Each migrated locator's old URLs lead to the static output now (HLS and DASH at least).
+    const locatorIds = new Set(
+      urls.map((u) => (u as { streamingLocatorId?: string }).streamingLocatorId),
+    );
+    for (const id of locatorIds) {
+      const mapped = [...text.matchAll(/\{[^{}]*"oldUrl"[^{}]*\}/g)]
+        .map((m) => m[0])
+        .filter(
+          (r) => r.includes(`"streamingLocatorId":"${id}"`) && r.includes(`/${outputContainer}/`),
+        );
+      expect(mapped.length).toBeGreaterThanOrEqual(2);
+      expect(mapped.every((r) => r.includes('"target":"static"'))).toBe(true);
+    }
+    expect(locatorIds.size).toBe(2);
   });
 
   it('does nothing the second time', async () => {
