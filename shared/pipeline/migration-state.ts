@@ -170,6 +170,8 @@ export function enqueueSnapshotWork(
     if (slice.total <= 0) return;
     state.queue.push({ ...slice, offset: 0, snapshotPath: snapshot.path });
     tallyFor(state, slice).total += slice.total;
+    // New work changes what the URL map and the report must say.
+    state.dirty = true;
   };
   if (!options.readOnly) {
     add({
@@ -204,7 +206,6 @@ export function enqueueSnapshotWork(
       });
     }
   }
-  state.dirty = true;
 }
 
 /** Key and secret batches share the account's one key budget: they run one at a time. */
