@@ -52,37 +52,3 @@ export async function serveLocal(options: LocalServeOptions): Promise<LocalServe
   });
   return { ...handle, services };
 }
-
-export interface ServeArgs {
-  port?: number;
-  host?: string;
-  keys: string[];
-  corsOrigins: string[];
-}
-
-/**
- * `serve` options from command-line arguments: `--port N`, `--host H`, `--key K` and
- * `--cors ORIGIN` (both repeatable).
- */
-export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  const out: ServeArgs = { keys: [], corsOrigins: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--port' || flag === '--host' || flag === '--key' || flag === '--cors') {
-      if (value === undefined) throw new Error(`${flag} needs a value`);
-      i++;
-      if (flag === '--port') {
-        const port = Number(value);
-        if (!Number.isInteger(port) || port < 0 || port > 65535)
-          throw new Error(`--port must be a port number, got "${value}"`);
-        out.port = port;
-      } else if (flag === '--host') out.host = value;
-      else if (flag === '--cors') out.corsOrigins.push(value);
-      else out.keys.push(value);
-    } else {
-      throw new Error(`unknown option "${flag}" (serve takes --port, --host, --key and --cors)`);
-    }
-  }
-  return out;
-}

@@ -1,5 +1,5 @@
 import { serve, type ServeHandle } from '../../local/serve';
-import { parseServeArgs } from '../../local/serve-host';
+import { parseServeArgs } from '../../local/serve-args';
 import { accountInstanceId } from '../../shared/triggers/account-instance';
 import { FakeDurableClient } from './support/fake-client';
 import { accountArmId, SUB, testServices } from './support/services';
@@ -160,7 +160,13 @@ describe('ams-lifeboat serve (HTTP adapter)', () => {
       port: 7071,
       keys: ['k1', 'k2'],
       corsOrigins: ['http://a'],
+      emulator: false,
     });
+    expect(parseServeArgs(['--emulator', '--seed', 's.json'])).toMatchObject({
+      emulator: true,
+      seed: 's.json',
+    });
+    expect(() => parseServeArgs(['--seed', 's.json'])).toThrow(/--seed needs --emulator/);
     expect(() => parseServeArgs(['--port', 'x'])).toThrow(/--port must be a port number/);
     expect(() => parseServeArgs(['--verbose'])).toThrow(/unknown option "--verbose"/);
   });
