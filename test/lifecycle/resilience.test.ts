@@ -58,7 +58,10 @@ describe('(e) the process stops during the key export', () => {
       expect([...calls.values()].every((n) => n === 1)).toBe(true);
       const keys = await ledgerRows(world, name, 'contentKeys');
       expect(keys.filter((k) => k.status === 'done')).toHaveLength(300);
-      expect(summary?.tallies.keys.done).toBe(300);
+      // The batch in flight at the stop finished in the old process; the resumed run finds its
+      // locators done in the ledger and reports them as alreadyDone, which the tally counts once.
+      expect(summary!.tallies.keys.done).toBe(300);
+      expect(summary!.tallies.keys.failed).toBe(0);
     } finally {
       await world.stop();
     }
