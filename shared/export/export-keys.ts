@@ -7,7 +7,7 @@ import type { BatchResult, ExportBatchInput } from '../pipeline/contracts';
 import type { PipelineDependencies } from '../pipeline/dependencies';
 import { secretName } from '../secrets/secret-store';
 import { forEachLimited } from '../snapshot/pool';
-import type { LocatorRecord } from '../snapshot/records';
+import type { AssetRecord, LocatorRecord } from '../snapshot/records';
 import { snapshotReader } from '../snapshot/snapshot-reader';
 import { policyEncrypts } from '../snapshot/streaming-policy';
 import { describeError } from '../telemetry/redact';
@@ -17,6 +17,7 @@ export const LedgerKinds = {
   contentKeys: 'contentKeys',
   policySecrets: 'policySecrets',
   paths: 'paths',
+  storageEncryption: 'storageEncryption',
 } as const;
 
 /** Key calls in flight per batch: the pacer sets the rate, this only hides latency. */
@@ -31,6 +32,10 @@ export function contentKeySecretName(accountId: string, locator: string, keyId: 
   );
 }
 
+export function storageKeySecretName(accountId: string, asset: string): string {
+  return secretName('storage-encryption', canonicalAccountId(accountId), asset.toLowerCase());
+}
+
 export function policySecretName(accountId: string, policy: string): string {
   return secretName('content-key-policy', canonicalAccountId(accountId), policy.toLowerCase());
 }
@@ -39,6 +44,7 @@ interface Tally {
   done: number;
   failed: number;
   skipped: number;
+  alreadyDone: number;
 }
 
 /**
@@ -58,7 +64,7 @@ export async function exportKeysBatch(
   const ref = parseAccountId(accountId);
   const client = deps.ams.forSubscription(ref.subscriptionId);
   const reader = snapshotReader(deps.output, input.batch.snapshotPath);
-  const tally: Tally = { done: 0, failed: 0, skipped: 0 };
+  const tally: Tally = { done: 0, failed: 0, skipped: 0, alreadyDone: 0 };
 
   const { stats } = await withCallStats(async () => {
     const items: Array<{ name: string; record: LocatorRecord }> = [];
@@ -79,6 +85,16 @@ export async function exportKeysBatch(
       }
       await forEachLimited(items, KEY_CONCURRENCY, ({ record }) =>
         exportLocatorKeys(deps, client, ref, accountId, record, tally),
+      );
+    } else if (input.batch.resource === 'assets') {
+      // v2-era storage-encrypted assets: their files cannot be read without getEncryptionKey.
+      const assets: AssetRecord[] = [];
+      for await (const a of reader.records<AssetRecord>('assets', range)) {
+        if (a.storageEncryptionFormat === 'MediaStorageClientEncryption') assets.push(a);
+        else tally.skipped += 1;
+      }
+      await forEachLimited(assets, KEY_CONCURRENCY, (asset) =>
+        exportStorageKey(deps, client, ref, accountId, asset.name, tally),
       );
     } else {
       throw new Error(`exportKeysBatch: no keys in snapshot resource "${input.batch.resource}"`);
@@ -105,7 +121,7 @@ async function exportLocatorKeys(
 ): Promise<void> {
   const key: WorkKey = { kind: LedgerKinds.contentKeys, name: locator.name };
   if (await alreadyDone(deps, accountId, key)) {
-    tally.skipped += 1;
+    tally.alreadyDone += 1;
     return;
   }
   // Keys already in the store from a run killed before its ledger write: no call needed.
@@ -182,7 +198,7 @@ async function exportPolicy(
 ): Promise<void> {
   const key: WorkKey = { kind: LedgerKinds.policySecrets, name: policy };
   if (await alreadyDone(deps, accountId, key)) {
-    tally.skipped += 1;
+    tally.alreadyDone += 1;
     return;
   }
   try {
@@ -205,6 +221,39 @@ async function exportPolicy(
     tally.done += 1;
   } catch (error) {
     await recordFailure(deps, accountId, key, error, tally, 'policy');
+  }
+}
+
+async function exportStorageKey(
+  deps: PipelineDependencies,
+  client: AzureMediaServices,
+  ref: AccountRef,
+  accountId: string,
+  asset: string,
+  tally: Tally,
+): Promise<void> {
+  const key: WorkKey = { kind: LedgerKinds.storageEncryption, name: asset };
+  if (await alreadyDone(deps, accountId, key)) {
+    tally.alreadyDone += 1;
+    return;
+  }
+  try {
+    let body: string | undefined;
+    const answer = await client.assets.getEncryptionKey(ref.resourceGroup, ref.accountName, asset, {
+      onResponse: (raw) => (body = raw.bodyAsText ?? undefined),
+    });
+    const name = storageKeySecretName(accountId, asset);
+    await deps.secrets.put(name, body ?? JSON.stringify(answer), {
+      account: ref.accountName,
+      asset,
+    });
+    await deps.ledger.complete(accountId, key, {
+      secret: name,
+      files: answer.assetFileEncryptionMetadata?.length ?? 0,
+    });
+    tally.done += 1;
+  } catch (error) {
+    await recordFailure(deps, accountId, key, error, tally, 'asset');
   }
 }
 

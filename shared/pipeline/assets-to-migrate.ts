@@ -80,8 +80,16 @@ export async function loadAssetsToMigrate(
         contentKeySecrets: secrets,
       });
     }
+    const storageKey =
+      asset.storageEncryptionFormat === 'MediaStorageClientEncryption'
+        ? await deps.ledger.get(account, { kind: LedgerKinds.storageEncryption, name: asset.name })
+        : undefined;
     out.push({
       accountId: account,
+      storageEncryptionSecret:
+        storageKey?.status === 'done' && typeof storageKey.details?.secret === 'string'
+          ? storageKey.details.secret
+          : undefined,
       assetName: asset.name,
       assetId: asset.assetId,
       storageAccountName: asset.storageAccountName ?? primaryStorage ?? '',

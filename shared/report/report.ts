@@ -68,7 +68,12 @@ export async function buildReport(
   const secured: AccountReport['secured'] = {};
   const missing: ReportItem[] = [];
   let missingTotal = 0;
-  for (const kind of [LedgerKinds.contentKeys, LedgerKinds.policySecrets, LedgerKinds.paths]) {
+  for (const kind of [
+    LedgerKinds.contentKeys,
+    LedgerKinds.policySecrets,
+    LedgerKinds.storageEncryption,
+    LedgerKinds.paths,
+  ]) {
     const counts: StatusCounts & { derived?: number } = {
       pending: 0,
       running: 0,

@@ -1,16 +1,16 @@
 import { accountIdFromInstanceId, accountInstanceId } from '../pipeline/instance-id';
 
 /**
- * Instance ids of migrations. The account orchestration's id (`ams~{subscription}~{group}~{account}`,
- * derived from the canonical account id only, so a timer sweep, a portal start and a blob event for
- * one account meet the same instance) is owned by shared/pipeline/instance-id.ts; the triggers add
- * storage-only instances for containers of already deleted accounts.
+ * Instance ids of migrations: the account orchestration's id is derived from the canonical account
+ * id only (shared/pipeline/instance-id.ts, `ams~{subscription}~{group}~{account}`), so a timer
+ * sweep, a portal start and a blob event for one account meet the same instance. Storage-only runs
+ * of one container of a deleted account extend it with `~storage~{storageAccount}~{container}`.
  */
 export { accountIdFromInstanceId, accountInstanceId };
 
-const PREFIX = 'ams';
 const SEPARATOR = '~';
 const STORAGE_ONLY = 'storage';
+const encodePart = (part: string) => encodeURIComponent(part).replace(/~/g, '%7E');
 
 /**
  * The instance that migrates one container of an already deleted account from storage alone
@@ -22,7 +22,7 @@ export function storageOnlyInstanceId(
   container: string,
 ): string {
   return [accountInstanceId(accountArmId), STORAGE_ONLY, storageAccount, container]
-    .map((part, i) => (i === 0 ? part : encodeURIComponent(part.toLowerCase())))
+    .map((part, i) => (i === 0 ? part : encodePart(part.toLowerCase())))
     .join(SEPARATOR);
 }
 
@@ -39,7 +39,7 @@ export function parseMigrationInstanceId(instanceId: string): ParsedInstanceId |
     const accountId = accountIdFromInstanceId(instanceId);
     return accountId ? { accountId } : undefined;
   }
-  if (parts.length !== 7 || parts[0] !== PREFIX || parts[4] !== STORAGE_ONLY) return undefined;
+  if (parts.length !== 7 || parts[4] !== STORAGE_ONLY) return undefined;
   const accountId = accountIdFromInstanceId(parts.slice(0, 4).join(SEPARATOR));
   const storageAccount = safeDecode(parts[5] ?? '');
   const container = safeDecode(parts[6] ?? '');

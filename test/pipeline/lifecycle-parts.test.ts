@@ -1,24 +1,13 @@
 import { pipelineActivities as act } from '../../shared/pipeline/activities';
-import type { BatchRef, BatchResult, SnapshotRef } from '../../shared/pipeline/contracts';
+import type { SnapshotRef } from '../../shared/pipeline/contracts';
 import { EXTENSION_KEY } from '../../shared/discovery/extension';
+import { loadAssetsToMigrate } from '../../shared/pipeline/assets-to-migrate';
 import { LedgerKinds } from '../../shared/export/export-keys';
 import type { LocatorPaths } from '../../shared/export/paths';
-import { RG, SUB, accountIdOf, pipelineFixture, type Fixture } from './support';
+import { RG, SUB, accountIdOf, pipelineFixture, runBatches, type Fixture } from './support';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 1);
-
-async function runAll(
-  refs: BatchRef[],
-  run: (b: BatchRef) => Promise<BatchResult>,
-): Promise<BatchResult> {
-  const total: BatchResult = { done: 0, failed: 0, skipped: 0, calls: 0, waitedMs: 0 };
-  for (const b of refs) {
-    const r = await run(b);
-    for (const k of Object.keys(total) as Array<keyof BatchResult>) total[k] += r[k];
-  }
-  return total;
-}
 
 const account = (name: string, days: number, extra: Record<string, unknown> = {}) => ({
   subscriptionId: SUB,
@@ -50,6 +39,24 @@ describe('pipeline on the account lifecycle', () => {
             account('flakyacct', 30),
             account('extendacct', 10),
             account('extendedacct', 10, { extensionGranted: true }),
+            account('resumeacct', 30, {
+              assets: [
+                {
+                  name: 'v2-encrypted',
+                  files: [{ name: 'movie.mp4', size: 64 }],
+                  storageEncryption: {
+                    key: 'c3RvcmFnZS1lbmNyeXB0aW9uLWtleS0xMjM0NTY=',
+                    files: [
+                      {
+                        assetFileName: 'movie.mp4',
+                        assetFileId: 'f1',
+                        initializationVector: '1234567890',
+                      },
+                    ],
+                  },
+                },
+              ],
+            }),
           ],
         },
       },
@@ -92,12 +99,12 @@ describe('pipeline on the account lifecycle', () => {
     expect(snapshot.counts.streamingLocators).toBe(before.counts.streamingLocators);
     expect(fx.emu.admin.requests().filter((r) => r.method !== 'GET').length).toBe(writesBefore);
 
-    const keys = await runAll(batches, (batch) =>
+    const keys = await runBatches(batches, (batch) =>
       act.exportKeysBatch(fx.deps, { accountId, batch }),
     );
     expect(keys.done).toBe(0);
     expect(keys.failed).toBe(snapshot.counts.encryptedLocators);
-    const paths = await runAll(batches, (batch) =>
+    const paths = await runBatches(batches, (batch) =>
       act.exportPathsBatch(fx.deps, { accountId, batch, derive: true }),
     );
     expect(paths.done).toBe(snapshot.counts.streamingLocators);
@@ -153,13 +160,13 @@ describe('pipeline on the account lifecycle', () => {
         resource: 'contentKeyPolicies',
         batchSize: 10,
       });
-      const p = await runAll(policies, (batch) =>
+      const p = await runBatches(policies, (batch) =>
         act.exportKeysBatch(fx.deps, { accountId, batch }),
       );
-      const k = await runAll(locators, (batch) =>
+      const k = await runBatches(locators, (batch) =>
         act.exportKeysBatch(fx.deps, { accountId, batch }),
       );
-      const paths = await runAll(locators, (batch) =>
+      const paths = await runBatches(locators, (batch) =>
         act.exportPathsBatch(fx.deps, { accountId, batch }),
       );
       expect([p.failed, k.failed, paths.failed]).toEqual([0, 0, 0]);
@@ -175,6 +182,55 @@ describe('pipeline on the account lifecycle', () => {
     } finally {
       fx.emu.admin.clearFaults();
     }
+  });
+
+  it('after calls that failed for good, a re-run calls only what is not finished', async () => {
+    const accountId = accountIdOf('resumeacct');
+    const snapshot = await act.takeSnapshot(fx.deps, { accountId });
+    const locators = await act.planBatches(fx.deps, {
+      snapshot,
+      resource: 'streamingLocators',
+      batchSize: 50,
+    });
+    // 40 failures in a row: the first locators (4 in flight) exhaust their 8 attempts.
+    fx.emu.admin.setFaults([
+      { operation: 'streamingLocators.listContentKeys', status: 500, count: 40 },
+    ]);
+    const first = await runBatches(locators, (batch) =>
+      act.exportKeysBatch(fx.deps, { accountId, batch }),
+    );
+    fx.emu.admin.clearFaults();
+    expect(first.failed).toBeGreaterThanOrEqual(1);
+    expect(first.done + first.failed).toBe(snapshot.counts.encryptedLocators);
+    const ok = (r: { status: number }) => r.status === 200;
+    const okBefore = fx.emu.admin
+      .requests({ operation: 'streamingLocators.listContentKeys' })
+      .filter(ok).length;
+    const second = await runBatches(locators, (batch) =>
+      act.exportKeysBatch(fx.deps, { accountId, batch }),
+    );
+    expect(second.done).toBe(first.failed);
+    expect(second.failed).toBe(0);
+    const calls = fx.emu.admin.requests({ operation: 'streamingLocators.listContentKeys' });
+    expect(calls.filter(ok).length - okBefore).toBe(first.failed);
+    // No locator was answered 200 twice.
+    const answered = calls.filter(ok).map((r) => r.path);
+    expect(new Set(answered).size).toBe(answered.length);
+
+    // The v2 storage-encryption key is secured too, and reaches the target input.
+    const assets = await act.planBatches(fx.deps, { snapshot, resource: 'assets', batchSize: 100 });
+    const storage = await runBatches(assets, (batch) =>
+      act.exportKeysBatch(fx.deps, { accountId, batch }),
+    );
+    expect(storage.done).toBe(1);
+    const inputs = (
+      await Promise.all(assets.map((b) => loadAssetsToMigrate(fx.deps, accountId, b)))
+    ).flat();
+    const v2 = inputs.find((a) => a.assetName === 'v2-encrypted');
+    expect(v2?.storageEncryptionSecret).toBeDefined();
+    expect(await fx.deps.secrets.get(v2?.storageEncryptionSecret ?? '')).toContain(
+      'c3RvcmFnZS1lbmNyeXB0aW9uLWtleS0xMjM0NTY=',
+    );
   });
 
   it('asks for the extension once, confirms it from the header, and records a refusal', async () => {
