@@ -18,7 +18,7 @@ export function bar(done: number, total: number, width = 24): string {
 function line(label: string, p: ProgressCounts, extra = ''): string {
   const finished = p.done + p.failed + p.skipped;
   const pct = p.total > 0 ? Math.floor((finished / p.total) * 100) : 100;
-  const failed = p.failed ? `, ${p.failed} failed` : '';
+  const failed = `${p.skipped ? `, ${p.skipped} skipped` : ''}${p.failed ? `, ${p.failed} failed` : ''}`;
   return `  ${label.padEnd(9)} ${bar(finished, p.total)} ${String(pct).padStart(3)}%  ${p.done}/${p.total}${failed}${extra}`;
 }
 

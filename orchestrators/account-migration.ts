@@ -328,8 +328,9 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
       return true;
     }
 
+    /** Writes the report, and rebuilds the URL map first when the work changed since. */
     function* publish(): Generator<Task, void, unknown> {
-      if (state.snapshots.length > 0) {
+      if (state.snapshots.length > 0 && (state.dirty || !state.urlMap)) {
         try {
           const [base, ...deltas] = state.snapshots;
           state.urlMap = yield* call<UrlMapRef>(ActivityNames.buildUrlMap, {
@@ -377,6 +378,13 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
         ...rest
       } = state;
       return rest;
+    }
+
+    /** Completed, unless work is left failed (failures later retried successfully do not count). */
+    function completedOutcome(): 'completed' | 'completed-with-failures' {
+      const { keys, secrets, paths, targets } = state.tallies;
+      const failed = [keys, secrets, paths, ...Object.values(targets)].some((t) => t.failed > 0);
+      return failed || state.retry.length > 0 ? 'completed-with-failures' : 'completed';
     }
 
     function* finish(outcome: NonNullable<MigrationSummary['outcome']>, why: string) {
@@ -565,7 +573,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
         }
         case 'publish': {
           publishStatus();
-          if (state.dirty) yield* publish();
+          yield* publish();
           yield* recordLedger();
           state.phase = 'watch';
           return continueWith();
@@ -574,7 +582,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
           const wake = nextWake();
           if (!wake) {
             return yield* finish(
-              state.failureCount > 0 ? 'completed-with-failures' : 'completed',
+              completedOutcome(),
               'nothing left to watch: no retirement date is known',
             );
           }
@@ -591,7 +599,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
           const account = yield* discover();
           if (account && !account.exists) {
             return yield* finish(
-              state.failureCount > 0 ? 'completed-with-failures' : 'completed',
+              completedOutcome(),
               'the account was deleted at the end of its window; everything secured is listed in this report',
             );
           }
@@ -605,7 +613,6 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
               iso(),
               `warning: the account and all its metadata will be deleted at ${state.plan?.deletionAt ?? 'its deletion date'}`,
             );
-            state.dirty = true;
           }
           if (
             !readOnly &&
@@ -634,7 +641,10 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
             requeueFailedBatches(state);
           }
           state.phase = queueRecords(state) > 0 ? 'export' : 'publish';
-          if (state.phase === 'publish' && !state.dirty) state.phase = 'watch';
+          // The report is rewritten when the work changed or a warning was raised.
+          if (state.phase === 'publish' && !state.dirty && why !== 'deletion-warning') {
+            state.phase = 'watch';
+          }
           return continueWith();
         }
         case 'done':

@@ -218,3 +218,8 @@ export function getConfig(): LifeboatConfig {
   cached ??= loadConfig();
   return cached;
 }
+
+/** The process's settings with some replaced (the command line's choices), validated. */
+export function loadConfigWith(overrides: Record<string, string | undefined>): LifeboatConfig {
+  return loadConfig({ ...process.env, ...overrides });
+}

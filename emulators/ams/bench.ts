@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
@@ -43,9 +43,18 @@ async function main(): Promise<void> {
     }),
   );
   const started = Date.now();
+  // The CLI beside this file, run as this process runs (its .ts under the TypeScript loader, or
+  // the built .js), so the benchmark needs no build step.
   const child = spawn(
     process.execPath,
-    [join(__dirname, 'cli.js'), '--port', '0', '--seed', seedFile],
+    [
+      ...process.execArgv,
+      join(__dirname, `cli${extname(__filename)}`),
+      '--port',
+      '0',
+      '--seed',
+      seedFile,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const line = await new Promise<string>((resolve, reject) => {
@@ -161,6 +170,11 @@ async function main(): Promise<void> {
   const peak = peakRssMiB(child.pid!);
   console.log(
     `AMS emulator benchmark: ${ASSETS.toLocaleString('en')} assets with as many locators, ${CONCURRENCY} concurrent HTTPS clients, ${SECONDS_PER_SCENARIO} s per kind`,
+  );
+  console.log(
+    `machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (req/s are comparable only at similar load)`,
   );
   console.log(
     `start-up including seeding: ${seedSeconds.toFixed(1)} s (containers written for the real-media assets only)`,

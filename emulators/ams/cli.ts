@@ -3,7 +3,8 @@ import { startAmsEmulator } from './index';
 import { startAzurite, type AzuriteHandle } from '../../local/azurite';
 
 /**
- * `npm run emulator -- --port <n> [--seed <file>] [--storage <connection string>]`
+ * `npm run emulator -- --port <n> [--seed <file>] [--storage <connection string>]
+ *    [--start <ISO time>] [--rate <emulated ms per real ms>] [--lro-ms <n>] [--retry-after <s>]`
  * Starts the AMS emulator on loopback HTTPS and prints one JSON line (armEndpoint, caCertPath,
  * adminEndpoint, blob storage), then serves until SIGINT/SIGTERM. Without --storage it starts an
  * in-memory Azurite for the asset containers.
@@ -26,7 +27,25 @@ async function main(): Promise<void> {
     azurite = await startAzurite();
     storage = azurite.connectionString;
   }
-  const emu = await startAmsEmulator({ port, seed, storage: { default: storage } });
+  const num = (name: string) => {
+    const text = arg(name);
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`--${name} must be a non-negative number, got ${text}`);
+    return value;
+  };
+  const start = arg('start');
+  if (start !== undefined && Number.isNaN(Date.parse(start)))
+    throw new Error(`--start must be an ISO date, got ${start}`);
+  const emu = await startAmsEmulator({
+    port,
+    seed,
+    storage: { default: storage },
+    ...(start !== undefined ? { startTime: start } : {}),
+    ...(num('rate') !== undefined ? { clockRate: num('rate') } : {}),
+    lro: { durationMs: num('lro-ms') ?? 0, retryAfterSeconds: num('retry-after') ?? 0 },
+  });
   process.stdout.write(
     JSON.stringify({
       armEndpoint: emu.armEndpoint,

@@ -15,6 +15,7 @@ import { listPage } from './odata';
 import { Throttle, type Budgets } from './throttle';
 import { Faults, type Fault } from './faults';
 import { StorageMap } from './storage';
+import { bodyProblems } from './validate';
 import { typeBySegment, TYPES, type TypeDef, type ActionResult } from './types';
 
 export const SUPPORTED_API_VERSIONS = [
@@ -485,6 +486,16 @@ export class AmsCore {
           }
         }
       }
+      if (req.method === 'PUT' || req.method === 'PATCH' || req.method === 'POST') {
+        const problems = bodyProblems(req.method, req.url.pathname, apiVersion, req.body);
+        if (problems.length)
+          throw new ArmError(
+            400,
+            'BadRequest',
+            `The request body is invalid: ${problems.join('; ')}`,
+            problems[0]!.split(/[:\s]/)[0],
+          );
+      }
       response = await route.exec();
       response.headers = { ...rateHeaders, ...response.headers };
       if (delayMs) response.delayMs = delayMs;
@@ -898,6 +909,7 @@ export class AmsCore {
           const ctx = this.ctx(account());
           const parent = resolveParent(ctx);
           const collection = coll(ctx, parent);
+          const readers = new Map<string, (r: Res) => unknown>();
           const top = q.get('$top');
           const page = listPage(
             collection,
@@ -909,7 +921,11 @@ export class AmsCore {
             },
             {
               pageSize: this.options.pageSizes?.[target.key] ?? target.pageSize,
-              read: (r, field) => readField(ctx, target, r, field),
+              read: (r, field) => {
+                let reader = readers.get(field);
+                if (!reader) readers.set(field, (reader = fieldReader(ctx, target, field)));
+                return reader(r);
+              },
               filterable: (f) => target.filterable.some((x) => x.toLowerCase() === f.toLowerCase()),
               orderable: (f) => target.orderable.some((x) => x.toLowerCase() === f.toLowerCase()),
             },
@@ -1059,11 +1075,7 @@ export class AmsCore {
               coll(ctx, parent).touch();
               if (target.lro) {
                 const headers = lroFor(ctx, res, parent);
-                return json(
-                  target.key === 'tracks' ? 202 : 202,
-                  this.renderResource(ctx, target, res, parent, parentDef),
-                  headers,
-                );
+                return json(202, this.renderResource(ctx, target, res, parent, parentDef), headers);
               }
               return json(200, this.renderResource(ctx, target, res, parent, parentDef));
             },
@@ -1173,19 +1185,19 @@ function cdnOnly(body: unknown): boolean {
   return isObject(p) && Object.keys(p).length > 0 && Object.keys(p).every((k) => CDN_FIELDS.has(k));
 }
 
-function readField(ctx: Ctx, def: TypeDef, res: Res, field: string): unknown {
+/** A reader for one `$filter`/`$orderby` field, made once per query rather than per resource. */
+function fieldReader(ctx: Ctx, def: TypeDef, field: string): (res: Res) => unknown {
   const f = field.toLowerCase();
-  if (f === 'name') return res.name;
-  if (f === 'properties/created') return res.created;
-  if (f === 'properties/lastmodified') return res.modified;
-  if (f.startsWith('properties/')) {
-    const key = field.slice('properties/'.length);
-    const direct = Object.entries(res.props).find(([k]) => k.toLowerCase() === key.toLowerCase());
-    if (direct) return direct[1];
-    const rendered = def.render(ctx, res);
-    return Object.entries(rendered).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
-  }
-  return undefined;
+  if (f === 'name') return (r) => r.name;
+  if (f === 'properties/created') return (r) => r.created;
+  if (f === 'properties/lastmodified') return (r) => r.modified;
+  if (!f.startsWith('properties/')) return () => undefined;
+  const key = f.slice('properties/'.length);
+  const find = (o: Json) => {
+    for (const k in o) if (k.toLowerCase() === key) return { value: o[k] };
+    return undefined;
+  };
+  return (r) => (find(r.props) ?? find(def.render(ctx, r)))?.value;
 }
 
 function renderEncryption(value: unknown): Json {

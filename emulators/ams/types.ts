@@ -1,6 +1,6 @@
-import { badRequest, ArmError, conflict, notFound } from './errors';
+import { badRequest, ArmError, conflict } from './errors';
 import { iso, isObject, type Ctx, type Json } from './context';
-import { childCollection, collectionOf, type Res } from './state';
+import { collectionOf, type Res } from './state';
 import { predefinedPolicy, policySections } from './streaming-policies';
 import {
   assetActions,
@@ -662,7 +662,6 @@ const jobs: TypeDef = {
       ...pick(p, ['description', 'correlationData', 'input']),
       outputs,
       priority,
-      ...(isObject(p.state as unknown) ? {} : {}),
     });
   },
   update(_ctx, res, body) {
@@ -1113,5 +1112,3 @@ export function typeByKey(key: string): TypeDef {
   if (!t) throw new Error(`unknown type ${key}`);
   return t;
 }
-
-export { notFound, childCollection };

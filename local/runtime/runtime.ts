@@ -6,6 +6,7 @@ import { LocalDurableClient } from './client';
 import { findNondeterminism, actionInputText } from './determinism';
 import { MemoryStore } from './memory-store';
 import { ActionType, flattenActions, replay, type OpenTask, type ReplayResult } from './replay';
+import { DurableTimers } from './durable-timers';
 import { FairScheduler } from './scheduler';
 import {
   isTerminal,
@@ -77,13 +78,6 @@ interface LiveInstance {
   historyDropped?: boolean;
 }
 
-interface ArmedTimer {
-  instanceId: string;
-  executionId: string;
-  taskId: number;
-  fireAt: number;
-}
-
 /**
  * The local durable runtime: runs the app's orchestrator generators through durable-functions'
  * own replay executor, keeps their history in the extension's wire format in a store, runs
@@ -100,9 +94,7 @@ export class DurableRuntime {
   private readonly log: RuntimeLogger;
   private readonly live = new Map<string, LiveInstance>();
   private readonly loading = new Map<string, Promise<LiveInstance | undefined>>();
-  private readonly timers = new Map<string, ArmedTimer>();
-  private realTimer: NodeJS.Timeout | undefined;
-  private realTimerAt = Infinity;
+  private readonly timers = new DurableTimers(() => this.kick());
   /** Episodes scheduled or running, store writes and client calls in flight. */
   private pending = 0;
   private idleCheckQueued = false;
@@ -150,7 +142,7 @@ export class DurableRuntime {
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.realTimer) clearTimeout(this.realTimer);
+    this.timers.stop();
     this.unsubscribeClock?.();
     for (const live of this.live.values()) this.scheduler.cancel(live.record.instanceId);
     const deadline = Date.now() + 10_000;
@@ -288,7 +280,7 @@ export class DurableRuntime {
       event: toStored(this.executionStarted(record)),
     };
     this.scheduler.cancel(instanceId);
-    this.dropTimers(instanceId);
+    this.timers.dropInstance(instanceId);
     await this.store.startInstance(record, first);
     const live = this.newLive(record, [], [first]);
     this.live.set(instanceId, live);
@@ -676,7 +668,7 @@ export class DurableRuntime {
   ): Promise<void> {
     const record = live.record;
     this.scheduler.cancel(record.instanceId);
-    this.dropTimers(record.instanceId);
+    this.timers.dropInstance(record.instanceId);
     record.executionId = randomUUID();
     const inputText =
       input === undefined
@@ -739,7 +731,7 @@ export class DurableRuntime {
     live.open = [];
     live.waitingForAll = undefined;
     this.scheduler.cancel(record.instanceId);
-    this.dropTimers(record.instanceId);
+    this.timers.dropInstance(record.instanceId);
     if (outcome.status === 'Failed')
       this.log('warning', record.name, `instance ${record.instanceId} failed: ${outcome.output}`);
     live.history = [];
@@ -792,14 +784,11 @@ export class DurableRuntime {
       if (id !== undefined && (m.executionId === undefined || m.executionId === record.executionId))
         answered.add(id);
     }
-    const openIds = new Set(live.open.map((t) => t.id));
     // A timer the orchestrator cancelled (or no longer waits for) need not fire.
-    for (const [key, timer] of this.timers)
-      if (timer.instanceId === record.instanceId) {
-        const task = live.open.find((t) => t.id === timer.taskId);
-        if (!openIds.has(timer.taskId) || (task?.kind === 'timer' && task.canceled))
-          this.timers.delete(key);
-      }
+    const waitedFor = new Set(
+      live.open.filter((t) => !(t.kind === 'timer' && t.canceled)).map((t) => t.id),
+    );
+    this.timers.keepOnly(record.instanceId, (taskId) => waitedFor.has(taskId));
     for (const task of live.open) {
       if (live.completed.has(task.id) || answered.has(task.id) || live.dispatched.has(task.id))
         continue;
@@ -812,7 +801,7 @@ export class DurableRuntime {
           this.enqueueActivity(record, scheduled);
           break;
         case EventType.TimerCreated:
-          this.armTimer({
+          this.timers.arm({
             instanceId: record.instanceId,
             executionId: record.executionId,
             taskId: task.id,
@@ -921,28 +910,9 @@ export class DurableRuntime {
 
   // ---- timers and time ----------------------------------------------------------------------
 
-  private armTimer(timer: ArmedTimer): void {
-    this.timers.set(`${timer.instanceId}|${timer.executionId}|${timer.taskId}`, timer);
-    this.kick();
-  }
-
-  private dropTimers(instanceId: string): void {
-    for (const [key, timer] of this.timers)
-      if (timer.instanceId === instanceId) this.timers.delete(key);
-  }
-
-  private earliestTimer(): number | undefined {
-    let earliest: number | undefined;
-    for (const t of this.timers.values())
-      if (earliest === undefined || t.fireAt < earliest) earliest = t.fireAt;
-    return earliest;
-  }
-
   private fireDueTimers(): void {
     const now = this.clock.now();
-    for (const [key, timer] of this.timers) {
-      if (timer.fireAt > now) continue;
-      this.timers.delete(key);
+    for (const timer of this.timers.takeDue(now)) {
       this.stats.timersFired++;
       void this.track(() =>
         this.deliver(timer.instanceId, [
@@ -982,7 +952,7 @@ export class DurableRuntime {
     if (clock instanceof VirtualClock) {
       const allParked = running === 0 || clock.sleepers >= running;
       if (!allParked) return;
-      const candidates = [this.earliestTimer(), clock.nextWakeUp()].filter(
+      const candidates = [this.timers.earliest(), clock.nextWakeUp()].filter(
         (t): t is number => t !== undefined,
       );
       if (candidates.length > 0) {
@@ -994,22 +964,9 @@ export class DurableRuntime {
       if (running === 0 && this.scheduler.queued === 0) this.releaseIdleWaiters();
       return;
     }
-    this.armRealTimer();
+    this.timers.wakeOnRealTime(clock.now());
     if (running === 0 && this.scheduler.queued === 0 && this.timers.size === 0)
       this.releaseIdleWaiters();
-  }
-
-  private armRealTimer(): void {
-    const next = this.earliestTimer();
-    if (next === undefined || next >= this.realTimerAt) return;
-    if (this.realTimer) clearTimeout(this.realTimer);
-    this.realTimerAt = next;
-    const delay = Math.min(Math.max(0, next - this.clock.now()), 2_147_483_647);
-    this.realTimer = setTimeout(() => {
-      this.realTimer = undefined;
-      this.realTimerAt = Infinity;
-      this.kick();
-    }, delay);
   }
 
   private releaseIdleWaiters(): void {

@@ -44,6 +44,7 @@ interface Tally {
   done: number;
   failed: number;
   skipped: number;
+  alreadyDone: number;
 }
 
 /**
@@ -63,7 +64,7 @@ export async function exportKeysBatch(
   const ref = parseAccountId(accountId);
   const client = deps.ams.forSubscription(ref.subscriptionId);
   const reader = snapshotReader(deps.output, input.batch.snapshotPath);
-  const tally: Tally = { done: 0, failed: 0, skipped: 0 };
+  const tally: Tally = { done: 0, failed: 0, skipped: 0, alreadyDone: 0 };
 
   const { stats } = await withCallStats(async () => {
     const items: Array<{ name: string; record: LocatorRecord }> = [];
@@ -120,7 +121,7 @@ async function exportLocatorKeys(
 ): Promise<void> {
   const key: WorkKey = { kind: LedgerKinds.contentKeys, name: locator.name };
   if (await alreadyDone(deps, accountId, key)) {
-    tally.skipped += 1;
+    tally.alreadyDone += 1;
     return;
   }
   // Keys already in the store from a run killed before its ledger write: no call needed.
@@ -197,7 +198,7 @@ async function exportPolicy(
 ): Promise<void> {
   const key: WorkKey = { kind: LedgerKinds.policySecrets, name: policy };
   if (await alreadyDone(deps, accountId, key)) {
-    tally.skipped += 1;
+    tally.alreadyDone += 1;
     return;
   }
   try {
@@ -232,8 +233,8 @@ async function exportStorageKey(
   tally: Tally,
 ): Promise<void> {
   const key: WorkKey = { kind: LedgerKinds.storageEncryption, name: asset };
-  if (await deps.ledger.isDone(accountId, key)) {
-    tally.skipped += 1;
+  if (await alreadyDone(deps, accountId, key)) {
+    tally.alreadyDone += 1;
     return;
   }
   try {

@@ -37,7 +37,7 @@ export async function exportPathsBatch(
   const ref = parseAccountId(accountId);
   const client = deps.ams.forSubscription(ref.subscriptionId);
   const reader = snapshotReader(deps.output, input.batch.snapshotPath);
-  const tally = { done: 0, failed: 0, skipped: 0 };
+  const tally = { done: 0, failed: 0, skipped: 0, alreadyDone: 0 };
   const files = new Map<string, Promise<AssetFiles>>();
 
   const { stats } = await withCallStats(async () => {
@@ -52,7 +52,7 @@ export async function exportPathsBatch(
       const previous = await deps.ledger.get(accountId, key);
       // Listed paths are final; derived ones are redone only while listing is still possible.
       if (previous?.status === 'done' && (input.derive || previous.details?.derived !== true)) {
-        tally.skipped += 1;
+        tally.alreadyDone += 1;
         return;
       }
       try {

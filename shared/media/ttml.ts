@@ -154,6 +154,21 @@ export function ttmlSamples(header: Buffer, fragments: Buffer[]): string[] {
   return docs;
 }
 
+/** The TTML documents of a whole fragmented MP4 text file (Smooth `.ismt`, CMAF `.cmft`). */
+export function ttmlFromFragmentedFile(file: Buffer): string[] {
+  const boxes = childBoxes(file);
+  const fragments: Buffer[] = [];
+  for (let i = 0; i < boxes.length; i++) {
+    const box = boxes[i]!;
+    const next = boxes[i + 1];
+    if (box.type === 'moof' && next?.type === 'mdat') {
+      fragments.push(file.subarray(box.start, next.start + next.size));
+      i += 1;
+    }
+  }
+  return ttmlSamples(file, fragments);
+}
+
 function sampleSizes(buf: Buffer, moof: Box, defaults: Map<number, { size: number }>): number[] {
   const sizes: number[] = [];
   for (const traf of children(buf, moof).filter((b) => b.type === 'traf')) {

@@ -125,6 +125,11 @@ export interface BatchResult {
   done: number;
   failed: number;
   skipped: number;
+  /**
+   * Items an earlier run of the same batch already finished (an activity re-run after a crash or
+   * a retry pass): done, but not by this call.
+   */
+  alreadyDone?: number;
   /** Service calls made, including retries (for the report and the benchmarks). */
   calls: number;
   /** Time spent waiting for throttle budgets or Retry-After, in ms. */

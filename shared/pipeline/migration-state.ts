@@ -144,9 +144,12 @@ export function tallyFor(state: MigrationState, work: { stage: WorkStage; target
   return state.tallies.targets[name];
 }
 
-/** Adds a batch's result; a second pass replaces the failures it retried (its skips are the done ones). */
+/**
+ * Adds a batch's result. A first pass (which may be an activity re-run after a crash) counts what
+ * an earlier run finished as done; a second pass only replaces the failures it retried.
+ */
 export function addResult(tally: WorkTally, result: BatchResult, retryOf?: number): void {
-  tally.done += result.done;
+  tally.done += result.done + (retryOf === undefined ? (result.alreadyDone ?? 0) : 0);
   tally.failed += result.failed - (retryOf ?? 0);
   if (retryOf === undefined) tally.skipped += result.skipped;
   tally.calls += result.calls;
@@ -170,6 +173,8 @@ export function enqueueSnapshotWork(
     if (slice.total <= 0) return;
     state.queue.push({ ...slice, offset: 0, snapshotPath: snapshot.path });
     tallyFor(state, slice).total += slice.total;
+    // New work changes what the URL map and the report must say.
+    state.dirty = true;
   };
   if (!options.readOnly) {
     add({
@@ -204,7 +209,6 @@ export function enqueueSnapshotWork(
       });
     }
   }
-  state.dirty = true;
 }
 
 /** Key and secret batches share the account's one key budget: they run one at a time. */

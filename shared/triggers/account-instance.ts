@@ -1,32 +1,16 @@
-import { canonicalAccountId, parseAccountId } from '../account-id';
+import { accountIdFromInstanceId, accountInstanceId } from '../pipeline/instance-id';
 
 /**
- * Instance ids of the account orchestration, derived from the canonical account id only, so a
- * timer sweep, a portal start and a blob event for one account meet the same instance. Readable
- * (`ams~{subscription}~{group}~{account}`) and free of the characters Durable refuses (`/ \ # ?`).
- *
- * The orchestration side owns this derivation (shared/pipeline/instance-id.ts); until it is on
- * main this module holds the same scheme, and becomes a re-export once it is.
+ * Instance ids of migrations: the account orchestration's id is derived from the canonical account
+ * id only (shared/pipeline/instance-id.ts, `ams~{subscription}~{group}~{account}`), so a timer
+ * sweep, a portal start and a blob event for one account meet the same instance. Storage-only runs
+ * of one container of a deleted account extend it with `~storage~{storageAccount}~{container}`.
  */
-const PREFIX = 'ams';
+export { accountIdFromInstanceId, accountInstanceId };
+
 const SEPARATOR = '~';
 const STORAGE_ONLY = 'storage';
-
-export function accountInstanceId(accountArmId: string): string {
-  const { subscriptionId, resourceGroup, accountName } = parseAccountId(
-    canonicalAccountId(accountArmId),
-  );
-  return [PREFIX, subscriptionId, resourceGroup, accountName]
-    .map((part) => encodeURIComponent(part))
-    .join(SEPARATOR);
-}
-
-/** The canonical account id an instance id was derived from, or undefined for other ids. */
-export function accountIdFromInstanceId(instanceId: string): string | undefined {
-  const parts = instanceId.split(SEPARATOR);
-  if (parts.length !== 4 || parts[0] !== PREFIX) return undefined;
-  return accountFromParts(parts);
-}
+const encodePart = (part: string) => encodeURIComponent(part).replace(/~/g, '%7E');
 
 /**
  * The instance that migrates one container of an already deleted account from storage alone
@@ -38,7 +22,7 @@ export function storageOnlyInstanceId(
   container: string,
 ): string {
   return [accountInstanceId(accountArmId), STORAGE_ONLY, storageAccount, container]
-    .map((part, i) => (i === 0 ? part : encodeURIComponent(part.toLowerCase())))
+    .map((part, i) => (i === 0 ? part : encodePart(part.toLowerCase())))
     .join(SEPARATOR);
 }
 
@@ -55,24 +39,12 @@ export function parseMigrationInstanceId(instanceId: string): ParsedInstanceId |
     const accountId = accountIdFromInstanceId(instanceId);
     return accountId ? { accountId } : undefined;
   }
-  if (parts.length !== 7 || parts[0] !== PREFIX || parts[4] !== STORAGE_ONLY) return undefined;
-  const accountId = accountFromParts(parts.slice(0, 4));
+  if (parts.length !== 7 || parts[4] !== STORAGE_ONLY) return undefined;
+  const accountId = accountIdFromInstanceId(parts.slice(0, 4).join(SEPARATOR));
   const storageAccount = safeDecode(parts[5] ?? '');
   const container = safeDecode(parts[6] ?? '');
   if (!accountId || !storageAccount || !container) return undefined;
   return { accountId, storageOnly: { storageAccount, container } };
-}
-
-function accountFromParts(parts: string[]): string | undefined {
-  const [, subscriptionId, resourceGroup, accountName] = parts.map(safeDecode);
-  if (!subscriptionId || !resourceGroup || !accountName) return undefined;
-  try {
-    return canonicalAccountId(
-      `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Media/mediaServices/${accountName}`,
-    );
-  } catch {
-    return undefined;
-  }
 }
 
 function safeDecode(part: string): string {

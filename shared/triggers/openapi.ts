@@ -74,7 +74,7 @@ const schemas: Record<string, Schema> = {
       accountName: { type: 'string', pattern: '^[a-zA-Z0-9]{3,24}$' },
       targets: {
         type: 'array',
-        minItems: 1,
+        description: 'Where the assets go; an empty list exports only (keys, paths, URL map).',
         items: { type: 'string', enum: [...TARGETS] },
       },
       extensionPolicy: { type: 'string', enum: [...EXTENSION_POLICIES] },

@@ -205,3 +205,30 @@ test('with a clock given (the local runtime virtual clock), lifecycle and budget
     await emu.stop();
   }
 });
+
+test('the owned clock can run faster than real time, so a retirement date arrives on its own', async () => {
+  const { emu, client } = await emulatorWithClient({
+    startTime: RETIRE - 1_200_000,
+    clockRate: 600, // ten minutes a second: the date is 2 s of real time away
+    seed: {
+      accounts: [
+        {
+          subscriptionId: SUB,
+          resourceGroup: RG,
+          name: 'fast',
+          retirementDate: new Date(RETIRE).toISOString(),
+          assets: [{ name: 'a' }],
+        },
+      ],
+    },
+  });
+  try {
+    expect(emu.admin.account(SUB, RG, 'fast')?.phase).toBe('active');
+    while (emu.admin.clock.now() <= RETIRE) await new Promise((r) => setTimeout(r, 50));
+    await expect(
+      client.assets.update(RG, 'fast', 'a', { description: 'late' }),
+    ).rejects.toMatchObject({ statusCode: 409 });
+  } finally {
+    await emu.stop();
+  }
+});

@@ -358,6 +358,30 @@ test('ARM behaviour: 401 without a bearer token, 400 for a bad api-version and a
     (await raw(`${path}/x?api-version=2022-08-01`, auth, 'PUT', '{"properties":{"alternateId":5}}'))
       .status,
   ).toBe(400);
+  // Checked against the swagger: discriminators, enums, required properties and types.
+  const base = path.replace(/\/assets$/, '');
+  const put = (p: string, body: unknown, method = 'PUT') =>
+    raw(`${base}${p}`, auth, method, JSON.stringify(body));
+  const badPreset = await put('/transforms/t1?api-version=2022-07-01', {
+    properties: { outputs: [{ preset: { '@odata.type': '#Microsoft.Media.NoSuchPreset' } }] },
+  });
+  expect(badPreset.status).toBe(400);
+  expect(JSON.parse(badPreset.body).error.message).toMatch(/unknown @odata.type/);
+  const badEnum = await put(
+    '/assets/encoded/listContainerSas?api-version=2022-08-01',
+    { permissions: 'Everything' },
+    'POST',
+  );
+  expect(badEnum.status).toBe(400);
+  const noLocation = await put('/streamingEndpoints/se9?api-version=2022-08-01', {
+    properties: { scaleUnits: 1 },
+  });
+  expect(JSON.parse(noLocation.body).error.message).toMatch(/location is required/);
+  const wrongType = await put('/streamingEndpoints/se9?api-version=2022-08-01', {
+    location: 'West US 2',
+    properties: { scaleUnits: 'one' },
+  });
+  expect(JSON.parse(wrongType.body).error.message).toMatch(/scaleUnits: expected an integer/);
   const wrongFilter = await raw(
     `${path}?api-version=2022-08-01&$filter=${encodeURIComponent('properties/bogus eq 1')}`,
     auth,

@@ -35,16 +35,16 @@ beforeEach(() => {
 
 test('content-key operations default to 1,200 an hour per account; the budget follows the emulator clock', async () => {
   expect(emu.admin.budgets().contentKeys).toEqual({ limit: 1200, perMs: 3_600_000 });
-  // Scale the budget down so the test runs fast: 2 per second.
-  emu.admin.setBudgets({ contentKeys: { limit: 2, perMs: 1_000 } });
+  // Scale the budget down so the test runs fast: 2 per 4 seconds (a token every 2 s).
+  emu.admin.setBudgets({ contentKeys: { limit: 2, perMs: 4_000 } });
   const started = Date.now();
   for (let i = 1; i <= 3; i++)
     await client.streamingLocators.listContentKeys(RG, ACCOUNT, `locator-asset-0${i}`);
-  // The third call met a 429 with Retry-After: 1, and the SDK waited and retried on its own.
+  // The third call met a 429 with Retry-After: 2, and the SDK waited and retried on its own.
   const calls = emu.admin.requests({ operation: 'streamingLocators.listContentKeys' });
   expect(calls.map((c) => c.status)).toEqual([200, 200, 429, 200]);
-  expect(calls[2]!.retryAfter).toBe(1);
-  expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  expect(calls[2]!.retryAfter).toBe(2);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
   // getPolicyPropertiesWithSecrets shares the same budget.
   emu.admin.setBudgets({ contentKeys: { limit: 1, perMs: 3_600_000 } });
   await client.contentKeyPolicies.getPolicyPropertiesWithSecrets(RG, ACCOUNT, 'aes-policy');
@@ -64,8 +64,8 @@ test('content-key operations default to 1,200 an hour per account; the budget fo
 
 test('per-subscription read and write budgets answer 429 with Retry-After', async () => {
   emu.admin.setBudgets({
-    subscriptionReads: { limit: 1, perMs: 1_000, burst: 3 },
-    subscriptionWrites: { limit: 1, perMs: 1_000, burst: 1 },
+    subscriptionReads: { limit: 1, perMs: 2_000, burst: 3 },
+    subscriptionWrites: { limit: 1, perMs: 2_000, burst: 1 },
   });
   try {
     for (let i = 0; i < 4; i++) await client.assets.get(RG, ACCOUNT, 'asset-01');

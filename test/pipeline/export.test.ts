@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { testStorageConnectionString } from '../support/storage';
 import { pipelineActivities as act } from '../../shared/pipeline/activities';
-import type { BatchRef, BatchResult, SnapshotRef } from '../../shared/pipeline/contracts';
+import type { SnapshotRef } from '../../shared/pipeline/contracts';
 import { readManifest } from '../../shared/snapshot/manifest';
 import { tableClient } from '../../shared/storage/clients';
 import { contentKeySecretName } from '../../shared/export/export-keys';
@@ -15,28 +15,13 @@ import {
   accountIdOf,
   outputTexts,
   pipelineFixture,
+  runBatches,
   storedSecrets,
   type Fixture,
 } from './support';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 1);
-
-async function runBatches(
-  refs: BatchRef[],
-  run: (b: BatchRef) => Promise<BatchResult>,
-): Promise<BatchResult> {
-  const total: BatchResult = { done: 0, failed: 0, skipped: 0, calls: 0, waitedMs: 0 };
-  for (const b of refs) {
-    const r = await run(b);
-    total.done += r.done;
-    total.failed += r.failed;
-    total.skipped += r.skipped;
-    total.calls += r.calls;
-    total.waitedMs += r.waitedMs;
-  }
-  return total;
-}
 
 describe('pipeline activities against the AMS emulator', () => {
   let fx: Fixture;
@@ -154,6 +139,7 @@ describe('pipeline activities against the AMS emulator', () => {
       act.exportKeysBatch(fx.deps, { accountId, batch }),
     );
     expect(again.done).toBe(0);
+    expect(again.alreadyDone).toBe(keys.done);
     expect(again.calls).toBe(0);
     expect(fx.emu.admin.requests({ operation: 'streamingLocators.listContentKeys' }).length).toBe(
       before,

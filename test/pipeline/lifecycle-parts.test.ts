@@ -1,25 +1,13 @@
 import { pipelineActivities as act } from '../../shared/pipeline/activities';
-import type { BatchRef, BatchResult, SnapshotRef } from '../../shared/pipeline/contracts';
+import type { SnapshotRef } from '../../shared/pipeline/contracts';
 import { EXTENSION_KEY } from '../../shared/discovery/extension';
 import { loadAssetsToMigrate } from '../../shared/pipeline/assets-to-migrate';
 import { LedgerKinds } from '../../shared/export/export-keys';
 import type { LocatorPaths } from '../../shared/export/paths';
-import { RG, SUB, accountIdOf, pipelineFixture, type Fixture } from './support';
+import { RG, SUB, accountIdOf, pipelineFixture, runBatches, type Fixture } from './support';
 
 const DAY = 86_400_000;
 const START = Date.UTC(2025, 0, 1);
-
-async function runAll(
-  refs: BatchRef[],
-  run: (b: BatchRef) => Promise<BatchResult>,
-): Promise<BatchResult> {
-  const total: BatchResult = { done: 0, failed: 0, skipped: 0, calls: 0, waitedMs: 0 };
-  for (const b of refs) {
-    const r = await run(b);
-    for (const k of Object.keys(total) as Array<keyof BatchResult>) total[k] += r[k];
-  }
-  return total;
-}
 
 const account = (name: string, days: number, extra: Record<string, unknown> = {}) => ({
   subscriptionId: SUB,
@@ -111,12 +99,12 @@ describe('pipeline on the account lifecycle', () => {
     expect(snapshot.counts.streamingLocators).toBe(before.counts.streamingLocators);
     expect(fx.emu.admin.requests().filter((r) => r.method !== 'GET').length).toBe(writesBefore);
 
-    const keys = await runAll(batches, (batch) =>
+    const keys = await runBatches(batches, (batch) =>
       act.exportKeysBatch(fx.deps, { accountId, batch }),
     );
     expect(keys.done).toBe(0);
     expect(keys.failed).toBe(snapshot.counts.encryptedLocators);
-    const paths = await runAll(batches, (batch) =>
+    const paths = await runBatches(batches, (batch) =>
       act.exportPathsBatch(fx.deps, { accountId, batch, derive: true }),
     );
     expect(paths.done).toBe(snapshot.counts.streamingLocators);
@@ -172,13 +160,13 @@ describe('pipeline on the account lifecycle', () => {
         resource: 'contentKeyPolicies',
         batchSize: 10,
       });
-      const p = await runAll(policies, (batch) =>
+      const p = await runBatches(policies, (batch) =>
         act.exportKeysBatch(fx.deps, { accountId, batch }),
       );
-      const k = await runAll(locators, (batch) =>
+      const k = await runBatches(locators, (batch) =>
         act.exportKeysBatch(fx.deps, { accountId, batch }),
       );
-      const paths = await runAll(locators, (batch) =>
+      const paths = await runBatches(locators, (batch) =>
         act.exportPathsBatch(fx.deps, { accountId, batch }),
       );
       expect([p.failed, k.failed, paths.failed]).toEqual([0, 0, 0]);
@@ -208,7 +196,7 @@ describe('pipeline on the account lifecycle', () => {
     fx.emu.admin.setFaults([
       { operation: 'streamingLocators.listContentKeys', status: 500, count: 40 },
     ]);
-    const first = await runAll(locators, (batch) =>
+    const first = await runBatches(locators, (batch) =>
       act.exportKeysBatch(fx.deps, { accountId, batch }),
     );
     fx.emu.admin.clearFaults();
@@ -218,7 +206,7 @@ describe('pipeline on the account lifecycle', () => {
     const okBefore = fx.emu.admin
       .requests({ operation: 'streamingLocators.listContentKeys' })
       .filter(ok).length;
-    const second = await runAll(locators, (batch) =>
+    const second = await runBatches(locators, (batch) =>
       act.exportKeysBatch(fx.deps, { accountId, batch }),
     );
     expect(second.done).toBe(first.failed);
@@ -231,7 +219,7 @@ describe('pipeline on the account lifecycle', () => {
 
     // The v2 storage-encryption key is secured too, and reaches the target input.
     const assets = await act.planBatches(fx.deps, { snapshot, resource: 'assets', batchSize: 100 });
-    const storage = await runAll(assets, (batch) =>
+    const storage = await runBatches(assets, (batch) =>
       act.exportKeysBatch(fx.deps, { accountId, batch }),
     );
     expect(storage.done).toBe(1);

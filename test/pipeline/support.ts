@@ -9,6 +9,7 @@ import {
 } from '../../emulators/ams';
 import { VirtualClock } from '../../local/runtime/virtual-clock';
 import { loadConfig } from '../../shared/config';
+import type { BatchRef, BatchResult } from '../../shared/pipeline/contracts';
 import { createDependencies, type PipelineDependencies } from '../../shared/pipeline/dependencies';
 import { LocalSecretStore } from '../../shared/secrets';
 import { connectionStringMediaStorage } from '../../shared/storage/media-storage';
@@ -119,4 +120,24 @@ export async function outputTexts(deps: PipelineDependencies): Promise<Map<strin
     out.set(blob.name, text);
   }
   return out;
+}
+
+/** Runs batches one after another and adds up their results, as the orchestration's tally does. */
+export async function runBatches(
+  refs: BatchRef[],
+  run: (b: BatchRef) => Promise<BatchResult>,
+): Promise<Required<BatchResult>> {
+  const total: Required<BatchResult> = {
+    done: 0,
+    failed: 0,
+    skipped: 0,
+    alreadyDone: 0,
+    calls: 0,
+    waitedMs: 0,
+  };
+  for (const b of refs) {
+    const r = await run(b);
+    for (const k of Object.keys(total) as Array<keyof BatchResult>) total[k] += r[k] ?? 0;
+  }
+  return total;
 }

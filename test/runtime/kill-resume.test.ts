@@ -17,7 +17,7 @@ function startChild(args: string[]): {
     process.execPath,
     [
       '-r',
-      join(__dirname, 'fixtures/register.js'),
+      join(__dirname, '../support/register-ts.js'),
       join(__dirname, 'fixtures/fanout-child.ts'),
       ...args,
     ],

@@ -1,7 +1,7 @@
 import type { OrchestrationContext } from 'durable-functions';
 import { createRegistry } from '../../functions/registry';
 import { DurableRuntime, VirtualClock } from '../../local/runtime';
-import { TableStore } from '../../local/runtime/table-store';
+import { TableStore, taskHubStore } from '../../local/runtime/table-store';
 import { EventType } from '../../local/runtime/wire';
 import { testStorageSettings, uniqueName } from '../support/storage';
 
@@ -92,5 +92,20 @@ test('a message left in the inbox after its commit is not applied twice', async 
   ]);
   const reloaded = await store.loadInstance('dup');
   expect(reloaded?.inbox).toEqual([]);
+  await runtime.stop();
+});
+
+test('a task hub gets its own table and container; a bad hub name is refused', async () => {
+  expect(() => taskHubStore(testStorageSettings(), 'no-dashes')).toThrow(/task hub name/);
+  const hub = `hub${uniqueName('').slice(0, 8)}`;
+  const store = taskHubStore(testStorageSettings(), hub);
+  const runtime = new DurableRuntime({ registry, store, clock: new VirtualClock(START) });
+  await runtime.client.startNew('approvalFlow', { instanceId: 'h', input: 1 });
+  await runtime.runUntilIdle();
+  expect((await runtime.client.getStatus('h')).runtimeStatus).toBe('Running');
+  expect(await store.getInstance('h')).toMatchObject({
+    name: 'approvalFlow',
+    runtimeStatus: 'Running',
+  });
   await runtime.stop();
 });

@@ -38,7 +38,7 @@ describe('edge validation', () => {
         {
           accountId: accountArmId('a1b'),
           accountName: 'x',
-          targets: [],
+          targets: 'static',
           requireApproval: 'yes',
           targetOptions: { bitmovin: { key: 'v' }, static: 5 },
         },
@@ -49,7 +49,7 @@ describe('edge validation', () => {
     }
     expect(details).toEqual([
       'give either accountId or subscriptionId, resourceGroup and accountName, not both',
-      'targets must be a non-empty list of static, mkio, ravnur, bitmovin',
+      'targets must be a list of static, mkio, ravnur, bitmovin (an empty list exports only, without migrating)',
       'requireApproval must be true or false',
       'targetOptions.bitmovin: not one of the requested targets',
       'targetOptions.static: not one of the requested targets',

@@ -11,6 +11,8 @@ export class OutputLock {
   private lost: Error | undefined;
 
   private constructor(
+    /** The lease id, for writes that must hold the lock. */
+    readonly leaseId: string,
     private readonly release: () => Promise<void>,
     private readonly renew: () => Promise<void>,
     seconds: number,
@@ -29,6 +31,23 @@ export class OutputLock {
   /** Throws if the lease could not be renewed (another run may have taken over). */
   check(): void {
     if (this.lost) throw new Error(`the output lock was lost: ${this.lost.message}`);
+  }
+
+  /**
+   * Claims the locked folder for one owner (recorded on the lock blob): a path template that maps
+   * two assets to the same folder fails the second one instead of overwriting the first.
+   */
+  async claim(
+    container: ContainerClient,
+    blobName: string,
+    owner: string,
+  ): Promise<string | undefined> {
+    const blob = container.getBlobClient(blobName);
+    const metadata = (await blob.getProperties()).metadata ?? {};
+    if (metadata.owner && metadata.owner !== owner) return metadata.owner;
+    if (!metadata.owner)
+      await blob.setMetadata({ ...metadata, owner }, { conditions: { leaseId: this.leaseId } });
+    return undefined;
   }
 
   async unlock(): Promise<void> {
@@ -61,6 +80,7 @@ export class OutputLock {
       try {
         await lease.acquireLease(seconds);
         return new OutputLock(
+          lease.leaseId,
           async () => {
             await lease.releaseLease();
           },

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { parseIsm, type IsmManifest } from '../../media/ism';
 import { parseIsmc, type IsmcManifest } from '../../media/ismc';
 import { summarizeMp4File, type TrackSummary } from '../../media/mp4';
-import { parseTtml, toWebVtt } from '../../media/ttml';
+import { parseTtml, toWebVtt, ttmlFromFragmentedFile } from '../../media/ttml';
 import {
   ivBytes,
   keyBytes,
@@ -138,6 +138,13 @@ export class StaticTarget implements MigrationTarget {
     this.options = resolveStaticOptions(options);
   }
 
+  private outputContainer(deps: TargetDependencies): ContainerClient {
+    return deps.mediaStorage.container(
+      this.options.outputStorageAccount,
+      this.options.outputContainer,
+    );
+  }
+
   async migrateAsset(
     asset: AssetToMigrate,
     deps: TargetDependencies,
@@ -146,7 +153,8 @@ export class StaticTarget implements MigrationTarget {
     // Done is final. A skipped asset is looked at again: a live event may have stopped, a key may
     // have been exported since; classifying it again costs one listing.
     const previous = await deps.ledger.get(asset.accountId, key);
-    if (previous?.status === 'done') return alreadyDone(previous.details);
+    if (previous?.status === 'done')
+      return alreadyDone(previous.details, this.outputContainer(deps));
     const output = deps.mediaStorage.container(
       this.options.outputStorageAccount,
       this.options.outputContainer,
@@ -168,19 +176,28 @@ export class StaticTarget implements MigrationTarget {
         warnings: [],
       };
     }
+    await sweepStaleWorkFolders(this.options.tempDir ?? tmpdir(), deps.clock.now());
     const work = await mkdtemp(join(this.options.tempDir ?? tmpdir(), 'lifeboat-static-'));
     const source = deps.mediaStorage.container(asset.storageAccountName, asset.container);
     try {
       // Another run may have finished while this one waited for the lock.
       const settled = await deps.ledger.get(asset.accountId, key);
-      if (settled?.status === 'done') return alreadyDone(settled.details);
+      if (settled?.status === 'done') return alreadyDone(settled.details, output);
       await deps.ledger.start(asset.accountId, key);
       const ctx: Context = { asset, deps, options: this.options, source, output, work };
       try {
+        const owner = createHash('sha256')
+          .update(`${asset.accountId.toLowerCase()}\u0000${asset.assetName}`)
+          .digest('hex');
+        if (await lock.claim(output, lockBlobName(prefixes[0]!.prefix), owner)) {
+          throw new Error(
+            `the output folder "${prefixes[0]!.prefix}" already holds another asset: the path template must tell assets apart`,
+          );
+        }
         const result = await migrateLocked(ctx, prefixes, lock);
         await deps.ledger.complete(asset.accountId, key, {
           ...result.details,
-          urls: result.urls,
+          ...(await urlsForLedger(output, prefixes[0]!.prefix, result.urls)),
           warnings: result.warnings.length,
         });
         await markSource(source, 'done', prefixes[0]!.prefix, deps.clock.now());
@@ -208,9 +225,50 @@ export class StaticTarget implements MigrationTarget {
   }
 }
 
-function alreadyDone(details: Record<string, unknown> | undefined): AssetMigrationResult {
-  const urls = Array.isArray(details?.urls) ? (details.urls as NewUrl[]) : [];
+/** Table properties hold at most 64 KiB: a long URL list goes to a blob beside the output. */
+const LEDGER_URLS_MAX = 16_000;
+
+async function urlsForLedger(
+  output: ContainerClient,
+  prefix: string,
+  urls: NewUrl[],
+): Promise<{ urls: NewUrl[] } | { urlsBlob: string }> {
+  const json = JSON.stringify(urls);
+  if (json.length <= LEDGER_URLS_MAX) return { urls };
+  const urlsBlob = `${lockBlobName(prefix)}.urls.json`;
+  await output.getBlockBlobClient(urlsBlob).upload(json, Buffer.byteLength(json), {
+    blobHTTPHeaders: { blobContentType: 'application/json' },
+  });
+  return { urlsBlob };
+}
+
+async function alreadyDone(
+  details: Record<string, unknown> | undefined,
+  output: ContainerClient,
+): Promise<AssetMigrationResult> {
+  let urls: NewUrl[] = Array.isArray(details?.urls) ? (details.urls as NewUrl[]) : [];
+  if (typeof details?.urlsBlob === 'string') {
+    urls = JSON.parse(
+      (await output.getBlobClient(details.urlsBlob).downloadToBuffer()).toString('utf8'),
+    ) as NewUrl[];
+  }
   return { status: 'skipped', reason: 'already migrated', urls, warnings: [] };
+}
+
+const STALE_WORK_MS = 12 * 3600_000;
+let lastSweep = 0;
+
+/** Removes work folders a killed run left behind (untouched for 12 hours), at most once an hour. */
+async function sweepStaleWorkFolders(root: string, now: number): Promise<void> {
+  if (now - lastSweep < 3600_000) return;
+  lastSweep = now;
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!name.startsWith('lifeboat-static-')) continue;
+    const path = join(root, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isDirectory() && now - info.mtimeMs > STALE_WORK_MS)
+      await rm(path, { recursive: true, force: true });
+  }
 }
 
 /** Merges the migration state into the source container's metadata, keeping what is there. */
@@ -649,7 +707,10 @@ async function prepareInputs(
         if (/\.(ttml|dfxp|xml)$/i.test(track.src))
           await writeFile(vttPath, toWebVtt(parseTtml(text)));
         else if (/\.vtt$/i.test(track.src)) await writeFile(vttPath, text);
-        else {
+        else if (/\.(ismt|cmft)$/i.test(track.src)) {
+          // Smooth/CMAF text: TTML samples in a fragmented MP4 file.
+          await writeFile(vttPath, toWebVtt(ttmlFromFragmentedFile(data).flatMap(parseTtml)));
+        } else {
           prepared.warnings.push(
             `text track ${track.src} is not WebVTT or TTML and was not carried over`,
           );

@@ -4,7 +4,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIsm } from '../../../shared/media/ism';
 import { parseIsmc } from '../../../shared/media/ismc';
-import { parseTtml, parseTtmlTime, toWebVtt } from '../../../shared/media/ttml';
+import {
+  parseTtml,
+  parseTtmlTime,
+  toWebVtt,
+  ttmlFromFragmentedFile,
+} from '../../../shared/media/ttml';
 import { parseMasterPlaylist, parseMediaPlaylist } from '../../../shared/media/hls';
 import { parseIsoDuration, parseMpd } from '../../../shared/media/dash';
 import { childBoxes, makeBox, makeFullBox, parseMoof } from '../../../shared/media/mp4';
@@ -122,6 +127,14 @@ describe('media parsers', () => {
       { start: 1, end: 2, text: 'Fish & chips\nsecond line' },
       { start: 3, end: 4, text: 'a --> b' },
     ]);
+    const ismt = Buffer.concat(
+      ['header', '0', '20000000'].map((f) => readFileSync(join(FIXTURES, 'live', 'text_eng', f))),
+    );
+    expect(
+      ttmlFromFragmentedFile(ismt)
+        .flatMap(parseTtml)
+        .map((c) => c.text),
+    ).toEqual(['Hello, live', 'Second cue']);
     expect(toWebVtt([...cues, { start: 1.5, end: 2.5, text: 'Fish & chips\nsecond line' }])).toBe(
       'WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nFish & chips\nsecond line\n\n00:00:03.000 --> 00:00:04.000\na -> b\n',
     );

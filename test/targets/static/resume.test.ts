@@ -56,7 +56,7 @@ describe('static target: re-runs, locks and a killed run', () => {
       process.execPath,
       [
         '-r',
-        join(__dirname, 'support', 'register-ts.js'),
+        join(__dirname, '..', '..', 'support', 'register-ts.js'),
         join(__dirname, 'support', 'batch-child.ts'),
         JSON.stringify({
           connection: testStorageConnectionString(),
@@ -123,6 +123,23 @@ describe('static target: packager failures', () => {
     expect((error as PackagerError).exitCode).not.toBe(0);
     expect((error as Error).message).toMatch(/shaka-packager exited with code \d+/);
     expect((error as Error).message).not.toContain('ab'.repeat(16));
+  });
+
+  it('a path template that maps two assets to one folder fails the second, not overwrites the first', async () => {
+    const deps = await makeDeps();
+    const target = new StaticTarget({
+      ...outputOptions(uniqueName('out')),
+      pathTemplate: 'one folder',
+    });
+    const results = [];
+    for (const name of ['first', 'second']) {
+      const container = uniqueName('asset-');
+      await uploadFixture(deps.mediaStorage.container(AZURITE_ACCOUNT, container), 'encoder');
+      results.push(await target.migrateAsset(asset({ assetName: name, container }), deps));
+    }
+    expect(results[0]?.status).toBe('done');
+    expect(results[1]?.status).toBe('failed');
+    expect(results[1]?.reason).toMatch(/"one folder" already holds another asset/);
   });
 
   it('a skipped asset is looked at again once the reason is gone', async () => {
