@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseAccountId } from '../shared/account-id';
 import type { ExtensionPolicy } from '../shared/config';
 import type { TargetName } from '../shared/targets/target';
+import { SERVE_USAGE } from './serve-args';
 
 /**
  * The command line's grammar, parsed and validated before anything starts, with errors that say
@@ -75,6 +76,7 @@ Usage:
   ams-lifeboat status [--account <ARM id> ...] [--json]
   ams-lifeboat report --account <ARM id> [--format html|json|urlmap-csv|urlmap-json] [--out <file>]
   ams-lifeboat approve|cancel --account <ARM id>
+${SERVE_USAGE}
 
 migrate options:
   --target <name>            static, mkio, ravnur or bitmovin (repeatable; none = export only)

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 
 import type { TokenCredential } from '@azure/core-auth';
 import { emulatorCredential, startAmsEmulator, type SeedDescription } from '../emulators/ams';
-import { canonicalAccountId } from '../shared/account-id';
+import { canonicalAccountId, parseAccountId } from '../shared/account-id';
 import { getConfig, loadConfigWith, type LifeboatConfig } from '../shared/config';
 import type { MigrationStatus } from '../shared/pipeline/custom-status';
 import type { MigrationRequest, MigrationSummary } from '../shared/pipeline/contracts';
@@ -23,6 +23,8 @@ import {
 import { startLocalHost, type LocalHost } from './host';
 import { runMigrations, type AccountOutcome } from './migrate-run';
 import { VirtualClock } from './runtime';
+import { parseServeArgs } from './serve-args';
+import { serveLocal } from './serve-host';
 import { sampleAccountId, sampleSeed, SAMPLE_STORAGE_ACCOUNT } from './sample-account';
 
 /**
@@ -261,8 +263,69 @@ async function raise(command: 'approve' | 'cancel', account: string): Promise<nu
   }
 }
 
+/** `ams-lifeboat serve`: the portal API (local/serve.ts) over this host's runtime until Ctrl-C. */
+async function serve(argv: readonly string[]): Promise<number> {
+  let args: ReturnType<typeof parseServeArgs>;
+  try {
+    args = parseServeArgs(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const env = args.emulator
+    ? await emulatedEnvironment({
+        command: 'migrate',
+        accounts: [],
+        subscriptions: [],
+        resourceGroups: [],
+        targets: [],
+        until: 'done',
+        emulator: true,
+        seed: args.seed,
+        progress: false,
+      })
+    : await azureEnvironment({ armEndpoint: args.armEndpoint, caCert: args.caCert });
+  try {
+    await env.host.runtime.start();
+    // On the emulators the sweep covers the seeded subscriptions unless told otherwise.
+    const config =
+      args.emulator && env.config.subscriptions.length === 0
+        ? {
+            ...env.config,
+            subscriptions: [
+              ...new Set(env.defaultAccounts.map((a) => parseAccountId(a).subscriptionId)),
+            ],
+          }
+        : env.config;
+    const server = await serveLocal({
+      config,
+      client: env.host.runtime.client,
+      clock: env.host.clock,
+      mediaClient: (subscriptionId) => env.host.deps.ams.forSubscription(subscriptionId),
+      host: args.host,
+      port: args.port,
+      keys: args.keys,
+      corsOrigins: args.corsOrigins,
+      log: (level, line) => {
+        if (level === 'error' || level === 'warning') err(line);
+      },
+    });
+    out(`portal API at ${server.url}/api/migrations (OpenAPI: ${server.url}/api/openapi.json)`);
+    if (!args.keys.length) out(`function key (x-functions-key header or ?code=): ${server.key}`);
+    if (args.emulator) out(`sample account: ${env.defaultAccounts.join(', ')}`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    await server.close();
+    return 0;
+  } finally {
+    await close(env);
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    if (argv[0] === 'serve') return await serve(argv.slice(1));
     const cmd = parseCli(argv);
     switch (cmd.command) {
       case 'help':

@@ -1,4 +1,5 @@
 import type { SeedDescription } from '../emulators/ams';
+import { formatAccountId } from '../shared/account-id';
 
 /**
  * The demo's sample account: a few hundred assets with clear, AES and multi-DRM locators, asset
@@ -12,7 +13,11 @@ export const SAMPLE_ACCOUNT = 'contosomedia';
 export const SAMPLE_STORAGE_ACCOUNT = 'contosomediastore';
 
 export function sampleAccountId(): string {
-  return `/subscriptions/${SAMPLE_SUBSCRIPTION}/resourceGroups/${SAMPLE_RESOURCE_GROUP}/providers/Microsoft.Media/mediaServices/${SAMPLE_ACCOUNT}`;
+  return formatAccountId({
+    subscriptionId: SAMPLE_SUBSCRIPTION,
+    resourceGroup: SAMPLE_RESOURCE_GROUP,
+    accountName: SAMPLE_ACCOUNT,
+  });
 }
 
 export interface SampleOptions {

@@ -23,6 +23,7 @@ export interface LocalServeOptions {
   host?: string;
   port?: number;
   keys?: string[];
+  corsOrigins?: string[];
   log?: (level: LogLevel, message: string) => void;
 }
 
@@ -46,34 +47,8 @@ export async function serveLocal(options: LocalServeOptions): Promise<LocalServe
     host: options.host,
     port: options.port,
     keys: options.keys,
+    corsOrigins: options.corsOrigins,
     log: options.log,
   });
   return { ...handle, services };
-}
-
-/** `serve` options from command-line arguments: `--port N`, `--host H`, `--key K` (repeatable). */
-export function parseServeArgs(argv: readonly string[]): {
-  port?: number;
-  host?: string;
-  keys: string[];
-} {
-  const out: { port?: number; host?: string; keys: string[] } = { keys: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === '--port' || flag === '--host' || flag === '--key') {
-      if (value === undefined) throw new Error(`${flag} needs a value`);
-      i++;
-      if (flag === '--port') {
-        const port = Number(value);
-        if (!Number.isInteger(port) || port < 0 || port > 65535)
-          throw new Error(`--port must be a port number, got "${value}"`);
-        out.port = port;
-      } else if (flag === '--host') out.host = value;
-      else out.keys.push(value);
-    } else {
-      throw new Error(`unknown option "${flag}" (serve takes --port, --host and --key)`);
-    }
-  }
-  return out;
 }

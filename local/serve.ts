@@ -43,6 +43,8 @@ export interface ServeOptions {
   /** Accepted function keys; one is generated when none is given. */
   keys?: string[];
   specs?: readonly TriggerSpec[];
+  /** Browser origins allowed to call the API (CORS), as the Functions platform's CORS setting. */
+  corsOrigins?: string[];
   log?: (level: LogLevel, message: string) => void;
 }
 
@@ -77,6 +79,20 @@ export async function serve(options: ServeOptions): Promise<ServeHandle> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
     const method = (req.method ?? 'GET').toUpperCase();
+    const origin = req.headers.origin;
+    if (origin && options.corsOrigins?.some((o) => o === '*' || o === origin)) {
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Expose-Headers', 'Location, Retry-After, Content-Disposition');
+      if (method === 'OPTIONS') {
+        res.writeHead(204, {
+          'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+          'Access-Control-Allow-Headers': 'Content-Type, Accept, x-functions-key, Authorization',
+          'Access-Control-Max-Age': '600',
+        });
+        return void res.end();
+      }
+    }
 
     if (url.pathname.startsWith('/api/')) {
       const match = matchRoute(specs, method, url.pathname.slice('/api/'.length));

@@ -1,4 +1,4 @@
-import type { Clock } from '../../shared/clock';
+import { realSleep, type Clock } from '../../shared/clock';
 
 /**
  * The emulator's own clock when the caller gives none: real time moved by an offset and,
@@ -40,18 +40,6 @@ export class SettableClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(done, Math.max(0, ms / this.rate));
-      function done() {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }
-      function onAbort() {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return realSleep(ms / this.rate, signal);
   }
 }

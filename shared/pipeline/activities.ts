@@ -144,6 +144,9 @@ export const pipelineActivities = {
       accountId: accountIdOf(ActivityNames.buildUrlMap, input),
       snapshot: input.snapshot,
       targets: input.targets,
+      deltas: Array.isArray(input.deltas)
+        ? input.deltas.filter((d) => typeof d?.path === 'string')
+        : undefined,
     });
   },
   [ActivityNames.writeReport]: async (

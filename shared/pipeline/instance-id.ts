@@ -1,4 +1,4 @@
-import { canonicalAccountId, parseAccountId } from '../account-id';
+import { canonicalAccountId, formatAccountId, parseAccountId } from '../account-id';
 
 /**
  * The orchestration instance id of an account. It is derived from the canonical (lower-case) ARM
@@ -25,9 +25,7 @@ export function accountIdFromInstanceId(instanceId: string): string | undefined 
   try {
     const [, subscriptionId = '', resourceGroup = '', accountName = ''] =
       parts.map(decodeURIComponent);
-    return canonicalAccountId(
-      `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Media/mediaServices/${accountName}`,
-    );
+    return canonicalAccountId(formatAccountId({ subscriptionId, resourceGroup, accountName }));
   } catch {
     return undefined;
   }

@@ -55,6 +55,48 @@ ${r.snapshot ? `<h2>Snapshot</h2><p>${escape(r.snapshot.path)} taken ${escape(r.
 ${table(['what', 'done', 'derived', 'failed', 'pending', 'skipped'], secured)}
 ${migration.length ? `<h2>Migration</h2>${table(['target', 'done', 'failed', 'pending', 'skipped'], migration)}` : ''}
 ${r.urlMap ? `<h2>URL map</h2>${table(['JSON', 'CSV', 'old URLs', 'mapped', 'derived', 'locators without paths'], [[r.urlMap.jsonPath, r.urlMap.csvPath, r.urlMap.rows, r.urlMap.mapped, r.urlMap.derived, r.urlMap.missing]])}` : ''}
+${
+  r.orchestration
+    ? `<h2>Orchestration</h2>${table(
+        ['instance', 'phase', 'outcome', 'started', 'updated', 'next wake-up'],
+        [
+          [
+            r.orchestration.instanceId,
+            r.orchestration.phase,
+            r.orchestration.outcome,
+            r.orchestration.startedAt,
+            r.orchestration.updatedAt,
+            r.orchestration.nextWakeUpAt,
+          ],
+        ],
+      )}${table(
+        ['stage', 'total', 'done', 'failed', 'skipped', 'calls', 'waited (h)'],
+        [
+          ...(['keys', 'secrets', 'paths'] as const).map(
+            (k) => [k, r.orchestration!.tallies[k]] as const,
+          ),
+          ...Object.entries(r.orchestration.tallies.targets).map(
+            ([t, v]) => [`target ${t}`, v] as const,
+          ),
+        ].map(([k, t]) => [
+          k,
+          t.total,
+          t.done,
+          t.failed,
+          t.skipped,
+          t.calls,
+          (t.waitedMs / 3_600_000).toFixed(2),
+        ]),
+      )}${
+        r.orchestration.failureCount
+          ? `<h3>Failures (${r.orchestration.failureCount}, latest shown)</h3>${table(
+              ['when', 'stage', 'where', 'error'],
+              r.orchestration.failures.map((f) => [f.at, f.stage, f.where, f.error]),
+            )}`
+          : ''
+      }`
+    : ''
+}
 <h2>Missing, and why</h2>
 ${table(
   ['what', 'name', 'status', 'reason'],

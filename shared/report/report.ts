@@ -1,3 +1,4 @@
+import { outputStamp } from '../pipeline/output-stamp';
 import { canonicalAccountId, parseAccountId } from '../account-id';
 import { EVENT_KIND } from '../discovery/events';
 import { EXTENSION_KEY } from '../discovery/extension';
@@ -39,13 +40,26 @@ export interface AccountReport {
   missing: ReportItem[];
   missingTotal: number;
   timeline: Array<{ at: string; text: string }>;
+  /** The orchestration's own account (phase, outcome, tallies, failures), when it sent one. */
+  orchestration?: {
+    instanceId: string;
+    phase: string;
+    outcome?: string;
+    startedAt: string;
+    updatedAt: string;
+    tallies: NonNullable<WriteReportInput['summary']>['tallies'];
+    failures: NonNullable<WriteReportInput['summary']>['failures'];
+    failureCount: number;
+    pathsDerived: boolean;
+    nextWakeUpAt?: string;
+  };
 }
 
 const MAX_ITEMS = 500;
 
 export function reportPaths(accountId: string, at: number): ReportRef {
   const ref = parseAccountId(accountId);
-  const stamp = new Date(at).toISOString().replace(/[:.]/g, '-');
+  const stamp = outputStamp(at);
   const base =
     `reports/${ref.subscriptionId}/${ref.resourceGroup}/${ref.accountName}/${stamp}`.toLowerCase();
   return { jsonPath: `${base}/report.json`, htmlPath: `${base}/report.html` };
@@ -135,7 +149,14 @@ export async function buildReport(
       text: String(e.details?.text ?? ''),
     });
   }
+  // The orchestration's timeline and the ledger's events, each line once.
+  const seen = new Set(timeline.map((e) => `${e.at}|${e.text}`));
+  for (const e of input.summary?.timeline ?? []) {
+    const line = { at: e.at, text: e.what };
+    if (!seen.has(`${line.at}|${line.text}`)) timeline.push(line);
+  }
   timeline.sort((a, b) => a.at.localeCompare(b.at));
+  const s = input.summary;
 
   return {
     accountId,
@@ -167,6 +188,18 @@ export async function buildReport(
     missing,
     missingTotal,
     timeline,
+    orchestration: s && {
+      instanceId: s.instanceId,
+      phase: s.phase,
+      outcome: s.outcome,
+      startedAt: s.startedAt,
+      updatedAt: s.updatedAt,
+      tallies: s.tallies,
+      failures: s.failures,
+      failureCount: s.failureCount,
+      pathsDerived: s.pathsDerived,
+      nextWakeUpAt: s.nextWakeUpAt,
+    },
   };
 }
 

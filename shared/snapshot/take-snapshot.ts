@@ -1,3 +1,4 @@
+import { outputStamp } from '../pipeline/output-stamp';
 import type { AzureMediaServices } from '@azure/arm-mediaservices';
 import type { PagedAsyncIterableIterator } from '@azure/core-paging';
 import { canonicalAccountId, parseAccountId, type AccountRef } from '../account-id';
@@ -20,7 +21,7 @@ import { policyEncrypts, sectionsOf, type PolicySection } from './streaming-poli
 
 /** `snapshots/{subscription}/{resourceGroup}/{account}/{takenAt}/`, lower-case, time without colons. */
 export function snapshotPath(ref: AccountRef, takenAt: number): string {
-  const stamp = new Date(takenAt).toISOString().replace(/[:.]/g, '-');
+  const stamp = outputStamp(takenAt);
   return `snapshots/${ref.subscriptionId}/${ref.resourceGroup}/${ref.accountName}/${stamp}/`.toLowerCase();
 }
 

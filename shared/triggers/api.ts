@@ -1,5 +1,5 @@
 import { EventNames } from '../pipeline/contracts';
-import { badRequest, notAcceptable, unsupportedMediaType, ApiError } from './errors';
+import { badRequest, notAcceptable, unsupportedMediaType } from './errors';
 import type { MigrationDetail, MigrationView, StartResult } from './migrations';
 import { openApiDocument } from './openapi';
 import type { TriggerServices } from './services';
@@ -243,5 +243,3 @@ export const getOpenApi: ApiOperation = async (request) => ({
   headers: { 'Cache-Control': 'max-age=300' },
   json: openApiDocument(new URL(request.url).origin),
 });
-
-export { ApiError };

@@ -13,6 +13,7 @@ import { ensureTable, statusOf } from './table-util';
  */
 const STORAGE_PARTITION = 'storage';
 const CONTAINER_PARTITION = 'container';
+const UNKNOWN_PARTITION = 'unknown-storage';
 const ASSET_CONTAINER = /^asset-/i;
 
 interface IndexEntity {
@@ -28,7 +29,18 @@ export interface ContainerOwner {
 }
 
 export class ContainerIndex {
-  constructor(private readonly table: TableClient) {}
+  constructor(
+    private readonly table: TableClient,
+    /**
+     * The ledger table: the pipeline's discovery records each account's storage accounts on its
+     * row, so an account started from the portal (not yet seen by a sweep) is found there, and
+     * remembered here.
+     */
+    private readonly ledgerTable?: TableClient,
+    private readonly now: () => number = Date.now,
+    /** How long a storage account the ledger does not know is not looked up again. */
+    private readonly unknownTtlMs = 10 * 60_000,
+  ) {}
 
   async recordStorageAccounts(accountId: string, storageAccounts: string[]): Promise<void> {
     await ensureTable(this.table);
@@ -66,8 +78,51 @@ export class ContainerIndex {
     const explicit = await this.read(CONTAINER_PARTITION, containerKey(storageAccount, container));
     if (explicit) return { accountId: explicit, via: 'container' };
     if (!ASSET_CONTAINER.test(container)) return undefined;
-    const owner = await this.read(STORAGE_PARTITION, storageAccount.toLowerCase());
+    const name = storageAccount.toLowerCase();
+    let owner = await this.read(STORAGE_PARTITION, name);
+    if (!owner) {
+      owner = await this.fromLedger(name);
+      if (owner) await this.recordStorageAccounts(owner, [name]);
+    }
     return owner ? { accountId: owner, via: 'asset-prefix' } : undefined;
+  }
+
+  /**
+   * Scans the ledger's account rows (one per account, across partitions) for the storage account.
+   * A miss is remembered for a while, so a burst of events from a storage account no migration
+   * knows costs one scan, not one per event.
+   */
+  private async fromLedger(storageAccount: string): Promise<string | undefined> {
+    if (!this.ledgerTable) return undefined;
+    const checkedAt = Number(await this.read(UNKNOWN_PARTITION, storageAccount, 'checkedAt'));
+    if (Number.isFinite(checkedAt) && this.now() - checkedAt < this.unknownTtlMs) return undefined;
+    const found = await this.scanLedger(storageAccount);
+    if (!found)
+      await this.table.upsertEntity(
+        { partitionKey: UNKNOWN_PARTITION, rowKey: storageAccount, checkedAt: this.now() },
+        'Replace',
+      );
+    return found;
+  }
+
+  private async scanLedger(storageAccount: string): Promise<string | undefined> {
+    if (!this.ledgerTable) return undefined;
+    const rows = this.ledgerTable.listEntities<{ accountId?: string; storageAccounts?: string }>({
+      queryOptions: {
+        filter: odata`RowKey eq 'account'`,
+        select: ['accountId', 'storageAccounts'],
+      },
+    });
+    try {
+      for await (const row of rows) {
+        const names = (row.storageAccounts ?? '').toLowerCase().split(',');
+        if (row.accountId && names.includes(storageAccount))
+          return canonicalAccountId(row.accountId);
+      }
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+    return undefined;
   }
 
   /** Every storage account recorded for an account (for reports and tests). */
@@ -84,9 +139,15 @@ export class ContainerIndex {
     return names;
   }
 
-  private async read(partition: string, row: string): Promise<string | undefined> {
+  private async read(
+    partition: string,
+    row: string,
+    field: 'accountId' | 'checkedAt' = 'accountId',
+  ): Promise<string | undefined> {
     try {
-      return (await this.table.getEntity<IndexEntity>(partition, row)).accountId;
+      const entity = await this.table.getEntity<Record<string, unknown>>(partition, row);
+      const value = entity[field];
+      return value === undefined ? undefined : String(value);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;

@@ -60,9 +60,10 @@ export function createTriggerServices(options: TriggerServiceOptions): TriggerSe
     options.tables?.[name] ??
     tableClient(config.storage, name === 'ledger' ? config.ledgerTable : TableNames[name]);
   const blobs = options.blobs ?? blobService(config.storage);
-  const ledger = new Ledger(table('ledger'), () => clock.now());
+  const ledgerTable = table('ledger');
+  const ledger = new Ledger(ledgerTable, () => clock.now());
   const triggers = table('triggers');
-  const index = new ContainerIndex(table('containers'));
+  const index = new ContainerIndex(table('containers'), ledgerTable, () => clock.now());
   const migrations = new MigrationService({
     client,
     ledger,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Clock } from '../clock';
 import type { ExtensionPolicy } from '../config';
@@ -83,7 +84,8 @@ export async function runSweep(
 ): Promise<SweepSummary> {
   const startedAt = new Date(deps.clock.now()).toISOString();
   const summary: SweepSummary = {
-    sweepId: `sweep-${startedAt.replace(/[-:.]/g, '')}`,
+    // Two sweeps in one millisecond (a timer and an on-demand run) keep separate summaries.
+    sweepId: `sweep-${startedAt.replace(/[-:.]/g, '')}-${randomBytes(3).toString('hex')}`,
     startedAt,
     finishedAt: startedAt,
     subscriptions: scope.subscriptions.length,

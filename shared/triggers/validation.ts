@@ -1,4 +1,4 @@
-import { canonicalAccountId } from '../account-id';
+import { canonicalAccountId, formatAccountId } from '../account-id';
 import type { ExtensionPolicy } from '../config';
 import type { MigrationRequest } from '../pipeline/contracts';
 import type { TargetName } from '../targets/target';
@@ -125,7 +125,11 @@ function parseAccount(body: Record<string, unknown>, problems: string[]): string
     problems.push('accountName must be a Media Services account name (3-24 letters and digits)');
   if (problems.length > before) return undefined;
   return canonicalAccountId(
-    `/subscriptions/${String(subscriptionId)}/resourceGroups/${String(resourceGroup)}/providers/Microsoft.Media/mediaServices/${String(accountName)}`,
+    formatAccountId({
+      subscriptionId: String(subscriptionId),
+      resourceGroup: String(resourceGroup),
+      accountName: String(accountName),
+    }),
   );
 }
 

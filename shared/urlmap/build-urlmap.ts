@@ -1,3 +1,4 @@
+import { outputStamp } from '../pipeline/output-stamp';
 import { canonicalAccountId, parseAccountId } from '../account-id';
 import type { Ledger } from '../ledger/ledger';
 import { LedgerKinds } from '../export/export-keys';
@@ -20,7 +21,7 @@ const CHUNK = 64;
 
 export function urlMapPaths(accountId: string, at: number): { jsonPath: string; csvPath: string } {
   const ref = parseAccountId(accountId);
-  const stamp = new Date(at).toISOString().replace(/[:.]/g, '-');
+  const stamp = outputStamp(at);
   const base =
     `urlmaps/${ref.subscriptionId}/${ref.resourceGroup}/${ref.accountName}/${stamp}`.toLowerCase();
   return { jsonPath: `${base}/urlmap.json`, csvPath: `${base}/urlmap.csv` };
@@ -78,9 +79,13 @@ export async function buildUrlMap(
 ): Promise<UrlMapRef> {
   await deps.ready();
   const accountId = canonicalAccountId(input.accountId);
-  const reader = snapshotReader(deps.output, input.snapshot.path);
-  const { endpoints, accountFilters, assetFilters } = await reader.small();
-  const hosts = streamingHosts(endpoints);
+  const snapshots = [input.snapshot, ...(input.deltas ?? [])].map((s) =>
+    snapshotReader(deps.output, s.path),
+  );
+  // Hosts from the latest snapshot: every snapshot lists all endpoints.
+  const latest = snapshots[snapshots.length - 1] ?? snapshots[0];
+  if (!latest) throw new Error('buildUrlMap: no snapshot');
+  const hosts = streamingHosts((await latest.small()).endpoints);
   const targets =
     input.targets ??
     String((await deps.ledger.getAccount(accountId))?.targets ?? '')
@@ -90,6 +95,7 @@ export async function buildUrlMap(
   const writer = new UrlMapWriter(deps.output, jsonPath, csvPath, {
     accountId,
     snapshot: input.snapshot.path,
+    deltas: (input.deltas ?? []).map((d) => d.path),
     generatedAt: new Date(deps.clock.now()).toISOString(),
     hosts,
     targets,
@@ -98,35 +104,46 @@ export async function buildUrlMap(
   let derived = 0;
   let missing = 0;
   const missingReasons: Array<{ locator: string; reason: string }> = [];
+  // Delta snapshots hold only what was created after the one before; a name seen in an earlier
+  // delta is not mapped twice (only delta names are kept, not the base's).
+  const seenInDeltas = new Set<string>();
 
-  let chunk: LocatorRecord[] = [];
-  const flush = async () => {
-    const results: LocatorRows[] = new Array(chunk.length);
-    await forEachLimited(chunk, 16, async (locator, i) => {
-      results[i] = await rowsOf(deps, reader, accountId, locator, hosts, targets, [
-        ...accountFilters.map((f) => f.name),
-        ...(assetFilters.get((locator.assetName ?? '').toLowerCase()) ?? []).map((f) => f.name),
-      ]);
-    });
-    for (const [i, result] of results.entries()) {
-      if (result.missing) {
-        missing += 1;
-        if (missingReasons.length < 100)
-          missingReasons.push({ locator: chunk[i]?.name ?? '', reason: result.missing });
+  for (const [index, reader] of snapshots.entries()) {
+    const { accountFilters, assetFilters } = await reader.small();
+    let chunk: LocatorRecord[] = [];
+    const flush = async () => {
+      const results: LocatorRows[] = new Array(chunk.length);
+      await forEachLimited(chunk, 16, async (locator, i) => {
+        results[i] = await rowsOf(deps, reader, accountId, locator, hosts, targets, [
+          ...accountFilters.map((f) => f.name),
+          ...(assetFilters.get((locator.assetName ?? '').toLowerCase()) ?? []).map((f) => f.name),
+        ]);
+      });
+      for (const [i, result] of results.entries()) {
+        if (result.missing) {
+          missing += 1;
+          if (missingReasons.length < 100)
+            missingReasons.push({ locator: chunk[i]?.name ?? '', reason: result.missing });
+        }
+        for (const row of result.rows) {
+          if (row.newUrl) mapped += 1;
+          if (row.derived) derived += 1;
+          await writer.write(row);
+        }
       }
-      for (const row of result.rows) {
-        if (row.newUrl) mapped += 1;
-        if (row.derived) derived += 1;
-        await writer.write(row);
+      chunk = [];
+    };
+    for await (const locator of reader.records<LocatorRecord>('streamingLocators')) {
+      if (index > 0) {
+        const key = locator.name.toLowerCase();
+        if (seenInDeltas.has(key)) continue;
+        seenInDeltas.add(key);
       }
+      chunk.push(locator);
+      if (chunk.length >= CHUNK) await flush();
     }
-    chunk = [];
-  };
-  for await (const locator of reader.records<LocatorRecord>('streamingLocators')) {
-    chunk.push(locator);
-    if (chunk.length >= CHUNK) await flush();
+    await flush();
   }
-  await flush();
   await writer.close({ rows: writer.count, mapped, derived, missing, missingReasons });
   deps.log(
     `url map ${accountId}: ${writer.count} old URLs, ${mapped} mapped, ${derived} derived, ${missing} locators without paths`,

@@ -184,7 +184,7 @@ async function main(): Promise<void> {
       const m = process.memoryUsage();
       peakHeap = Math.max(peakHeap, m.heapUsed);
       peakRss = Math.max(peakRss, m.rss);
-      if (++samples % 10 === 0) {
+      if (++samples % 80 === 0) {
         gc();
         peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
       }

@@ -1,10 +1,6 @@
-import { AzureMediaServices } from '@azure/arm-mediaservices';
-import {
-  startAmsEmulator,
-  type AmsEmulatorHandle,
-  type AmsEmulatorOptions,
-} from '../../emulators/ams';
-import { testStorageConnectionString } from '../support/storage';
+import type { AzureMediaServices } from '@azure/arm-mediaservices';
+import type { AmsEmulatorHandle, AmsEmulatorOptions } from '../../emulators/ams';
+import { emulatorSdkClient, startTestEmulator } from '../support/ams-emulator';
 
 export const SUB = '00000000-0000-0000-0000-0000000000aa';
 export const RG = 'media-rg';
@@ -13,12 +9,6 @@ export const RG = 'media-rg';
 export async function emulatorWithClient(
   options: AmsEmulatorOptions = {},
 ): Promise<{ emu: AmsEmulatorHandle; client: AzureMediaServices }> {
-  const emu = await startAmsEmulator({
-    storage: { default: testStorageConnectionString() },
-    lro: { durationMs: 0, retryAfterSeconds: 0 },
-    ...options,
-  });
-  // Only the endpoint, the credential and the TLS trust (an https.Agent with the emulator's CA).
-  const client = new AzureMediaServices(emu.credential, SUB, emu.clientOptions);
-  return { emu, client };
+  const emu = await startTestEmulator(options);
+  return { emu, client: emulatorSdkClient(emu, SUB) };
 }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { testStorageConnectionString } from '../support/storage';
 import { pipelineActivities as act } from '../../shared/pipeline/activities';
 import type { SnapshotRef } from '../../shared/pipeline/contracts';
 import { readManifest } from '../../shared/snapshot/manifest';
@@ -227,6 +229,45 @@ describe('pipeline activities against the AMS emulator', () => {
     expect(unfiltered.every((r) => r.newUrl === newUrl && r.target === 'static')).toBe(true);
     expect(hls.filter((r) => r.filters.length > 0).every((r) => r.newUrl === undefined)).toBe(true);
     expect(map.mapped).toBe(unfiltered.length);
+  });
+
+  it('maps the locators of a delta snapshot (assets created since) in the same map', async () => {
+    fx.clock.advanceTo(fx.clock.now() + 3_600_000);
+    await fx.client.assets.createOrUpdate(RG, name, 'late-asset', {
+      container: 'late-asset-files',
+    });
+    const container = BlobServiceClient.fromConnectionString(
+      testStorageConnectionString(),
+    ).getContainerClient('late-asset-files');
+    await container.createIfNotExists();
+    const ism =
+      '<?xml version="1.0"?><smil xmlns="http://www.w3.org/2001/SMIL20/Language"><head><meta name="formats" content="mp4" /></head><body><switch><video src="late.mp4" /></switch></body></smil>';
+    await container.getBlockBlobClient('late.ism').upload(ism, ism.length);
+    await fx.client.streamingLocators.create(RG, name, 'late-locator', {
+      assetName: 'late-asset',
+      streamingPolicyName: 'Predefined_ClearStreamingOnly',
+    });
+    const delta = await act.takeSnapshot(fx.deps, { accountId, createdAfter: snapshot.takenAt });
+    expect(delta.counts.assets).toBe(1);
+    expect(delta.counts.streamingLocators).toBe(1);
+    const [batch] = await act.planBatches(fx.deps, {
+      snapshot: delta,
+      resource: 'streamingLocators',
+      batchSize: 10,
+    });
+    if (!batch) throw new Error('no delta batch');
+    expect((await act.exportPathsBatch(fx.deps, { accountId, batch })).done).toBe(1);
+    const full = await act.buildUrlMap(fx.deps, { accountId, snapshot, deltas: [delta, delta] });
+    const base = await act.buildUrlMap(fx.deps, { accountId, snapshot });
+    const json = JSON.parse(
+      (await fx.deps.output.getBlobClient(full.jsonPath).downloadToBuffer()).toString('utf8'),
+    ) as {
+      rows: Array<{ locator: string; oldUrl: string }>;
+    };
+    const late = json.rows.filter((r) => r.locator === 'late-locator');
+    expect(late.length).toBeGreaterThan(0);
+    expect(late.some((r) => r.oldUrl.includes('/late.ism/manifest(format=m3u8-aapl)'))).toBe(true);
+    expect(full.rows - base.rows).toBe(late.length);
   });
 
   it('leaves no secret value in any snapshot file, URL map, report, ledger row or log line', async () => {

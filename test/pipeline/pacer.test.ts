@@ -1,6 +1,7 @@
 import { VirtualClock } from '../../local/runtime/virtual-clock';
-import { RatePacer } from '../../shared/ams/pacer';
-import { accountOfUrl, isContentKeyOperation } from '../../shared/ams/retry-policy';
+import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { RatePacer, TokenBucket } from '../../shared/ams/pacer';
+import { accountOfUrl, isContentKeyOperation, retryAfterMs } from '../../shared/ams/retry-policy';
 import { autoAdvance } from './support';
 
 describe('key budget pacer', () => {
@@ -71,5 +72,38 @@ describe('key budget pacer', () => {
         'https://management.azure.com/subscriptions/s/providers/Microsoft.Media/mediaservices',
       ),
     ).toBeUndefined();
+  });
+
+  it('lets a burst through, then refills at the ARM rate', async () => {
+    const clock = new VirtualClock(0);
+    const stop = autoAdvance(clock);
+    try {
+      const bucket = new TokenBucket(clock, 25, 250);
+      for (let i = 0; i < 250; i++) await bucket.acquire();
+      expect(clock.now()).toBe(0);
+      for (let i = 0; i < 25; i++) await bucket.acquire();
+      expect(clock.now()).toBeCloseTo(1_000, 6);
+      bucket.deferUntil(10_000);
+      await bucket.acquire();
+      // Retry-After, then its place in the queue (one interval, or two with a reservation pending).
+      expect(clock.now()).toBeGreaterThanOrEqual(10_040);
+      expect(clock.now()).toBeLessThanOrEqual(10_080);
+    } finally {
+      stop();
+    }
+  });
+
+  it('reads Retry-After as seconds, as an HTTP date, or in milliseconds', () => {
+    const answer = (headers: Record<string, string>) => ({
+      status: 429,
+      headers: createHttpHeaders(headers),
+      request: createPipelineRequest({ url: 'https://x' }),
+    });
+    expect(retryAfterMs(answer({ 'retry-after': '7' }), 0)).toBe(7_000);
+    expect(retryAfterMs(answer({ 'retry-after': new Date(90_000).toUTCString() }), 30_000)).toBe(
+      60_000,
+    );
+    expect(retryAfterMs(answer({ 'retry-after-ms': '250' }), 0)).toBe(250);
+    expect(retryAfterMs(answer({}), 0)).toBeUndefined();
   });
 });

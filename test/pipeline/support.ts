@@ -1,24 +1,22 @@
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AzureMediaServices } from '@azure/arm-mediaservices';
-import {
-  startAmsEmulator,
-  type AmsEmulatorHandle,
-  type AmsEmulatorOptions,
-} from '../../emulators/ams';
+import type { AzureMediaServices } from '@azure/arm-mediaservices';
+import type { AmsEmulatorHandle, AmsEmulatorOptions } from '../../emulators/ams';
 import { VirtualClock } from '../../local/runtime/virtual-clock';
+import { formatAccountId } from '../../shared/account-id';
 import { loadConfig } from '../../shared/config';
 import type { BatchRef, BatchResult } from '../../shared/pipeline/contracts';
 import { createDependencies, type PipelineDependencies } from '../../shared/pipeline/dependencies';
 import { LocalSecretStore } from '../../shared/secrets';
 import { connectionStringMediaStorage } from '../../shared/storage/media-storage';
+import { emulatorSdkClient, startTestEmulator } from '../support/ams-emulator';
 import { testStorageConnectionString, uniqueName } from '../support/storage';
 
 export const SUB = '00000000-0000-0000-0000-0000000000bb';
 export const RG = 'media-rg';
 export const accountIdOf = (name: string) =>
-  `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Media/mediaServices/${name}`;
+  formatAccountId({ subscriptionId: SUB, resourceGroup: RG, accountName: name });
 
 /**
  * Moves a virtual clock whenever every piece of work is parked in `sleep` (nothing changed for a
@@ -65,12 +63,7 @@ export async function pipelineFixture(
 ): Promise<Fixture> {
   const clock = new VirtualClock(options.start ?? Date.UTC(2025, 0, 1));
   const connection = testStorageConnectionString();
-  const emu = await startAmsEmulator({
-    storage: { default: connection },
-    lro: { durationMs: 0, retryAfterSeconds: 0 },
-    clock,
-    ...options.emulator,
-  });
+  const emu = await startTestEmulator({ clock, ...options.emulator });
   const config = loadConfig({
     LIFEBOAT_STORAGE: connection,
     LIFEBOAT_KEY_BUDGET_PER_HOUR: String(options.keyBudgetPerHour ?? 1200),
@@ -91,7 +84,7 @@ export async function pipelineFixture(
     log: (line) => logs.push(line),
   });
   const stopClock = autoAdvance(clock);
-  const client = new AzureMediaServices(emu.credential, SUB, emu.clientOptions);
+  const client = emulatorSdkClient(emu, SUB);
   return {
     emu,
     clock,

@@ -95,6 +95,24 @@ describe('blob events on the local runtime', () => {
     ).toMatchObject({ action: 'not-running' });
   });
 
+  it('finds the account of a storage account from the ledger when no sweep has recorded it', async () => {
+    const portal = accountArmId('portal');
+    const ledger = new Ledger(tables.ledger);
+    await ledger.ensure();
+    await ledger.updateAccount(portal, { exists: true, storageAccounts: 'othermedia,portalmedia' });
+    const started = await services.migrations.start(
+      { accountId: portal, targets: [], extensionPolicy: 'auto' },
+      false,
+      'test',
+    );
+    const outcome = await handleAssetBlobEvent(
+      deps,
+      blobCreated('portalmedia', 'asset-42', 'a.mp4', '2025-03-03T00:00:00Z'),
+    );
+    expect(outcome).toEqual({ action: 'assets-added', instanceId: started.instanceId });
+    expect(await deps.index.storageAccountsOf(portal)).toEqual(['portalmedia']);
+  });
+
   it('migrates a new container of a deleted account from storage alone, once per burst', async () => {
     const ledger = new Ledger(tables.ledger);
     await ledger.ensure();

@@ -76,7 +76,7 @@ describe('ams-lifeboat serve, end to end on virtual time', () => {
       mediaClient: (sub) =>
         new AzureMediaServices(emulator.credential, sub, emulator.clientOptions),
     });
-  });
+  }, 120_000);
   afterAll(async () => {
     await server?.close();
     await runtime?.stop();
@@ -115,7 +115,7 @@ describe('ams-lifeboat serve, end to end on virtual time', () => {
 
     let detail: Record<string, unknown> = {};
     const phases = new Set<string>();
-    const deadline = Date.now() + 150_000;
+    const deadline = Date.now() + 220_000;
     for (;;) {
       const polled = await api(location);
       expect(polled.status).toBe(200);
@@ -158,7 +158,8 @@ describe('ams-lifeboat serve, end to end on virtual time', () => {
       count: 1,
       migrations: [{ id, runtimeStatus: 'Completed' }],
     });
-  });
+    // Generous under a loaded CI machine; alone it takes a few seconds.
+  }, 240_000);
 
   it('never puts an exported secret in an answer', async () => {
     const names = await readdir(secretsDir).catch(() => [] as string[]);

@@ -1,4 +1,5 @@
 import { serve, type ServeHandle } from '../../local/serve';
+import { parseServeArgs } from '../../local/serve-args';
 import { accountInstanceId } from '../../shared/triggers/account-instance';
 import { FakeDurableClient } from './support/fake-client';
 import { accountArmId, SUB, testServices } from './support/services';
@@ -19,7 +20,11 @@ describe('ams-lifeboat serve (HTTP adapter)', () => {
   });
   let server: ServeHandle;
   beforeAll(async () => {
-    server = await serve({ services: () => services, keys: ['test-key-1'] });
+    server = await serve({
+      services: () => services,
+      keys: ['test-key-1'],
+      corsOrigins: ['http://portal.test'],
+    });
   });
   afterAll(() => server.close());
 
@@ -134,5 +139,35 @@ describe('ams-lifeboat serve (HTTP adapter)', () => {
     expect(
       client.started.some((s) => s.instanceId === accountInstanceId(accountArmId('fromfile'))),
     ).toBe(true);
+  });
+
+  it('answers the CORS preflight of a browser portal for allowed origins only', async () => {
+    const preflight = await fetch(`${server.url}/api/migrations`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://portal.test', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://portal.test');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/x-functions-key/);
+    const other = await api('/api/migrations', { headers: { origin: 'http://evil.test' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('reads its command-line options', () => {
+    expect(
+      parseServeArgs(['--port', '7071', '--key', 'k1', '--cors', 'http://a', '--key', 'k2']),
+    ).toEqual({
+      port: 7071,
+      keys: ['k1', 'k2'],
+      corsOrigins: ['http://a'],
+      emulator: false,
+    });
+    expect(parseServeArgs(['--emulator', '--seed', 's.json'])).toMatchObject({
+      emulator: true,
+      seed: 's.json',
+    });
+    expect(() => parseServeArgs(['--seed', 's.json'])).toThrow(/--seed needs --emulator/);
+    expect(() => parseServeArgs(['--port', 'x'])).toThrow(/--port must be a port number/);
+    expect(() => parseServeArgs(['--verbose'])).toThrow(/unknown option "--verbose"/);
   });
 });

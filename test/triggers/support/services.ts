@@ -1,5 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { formatAccountId } from '../../../shared/account-id';
 import { systemClock, type Clock } from '../../../shared/clock';
 import { loadConfig, type LifeboatConfig } from '../../../shared/config';
 import type { MigrationClient } from '../../../shared/triggers/durable-client';
@@ -49,4 +50,4 @@ export function testServices(options: TestServicesOptions): {
 
 export const SUB = '00000000-0000-0000-0000-0000000000aa';
 export const accountArmId = (name: string, group = 'media', sub = SUB) =>
-  `/subscriptions/${sub}/resourceGroups/${group}/providers/Microsoft.Media/mediaServices/${name}`;
+  formatAccountId({ subscriptionId: sub, resourceGroup: group, accountName: name });
