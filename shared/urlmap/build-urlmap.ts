@@ -9,13 +9,14 @@ import { forEachLimited } from '../snapshot/pool';
 import type { LocatorRecord } from '../snapshot/records';
 import { snapshotReader, type SnapshotReader } from '../snapshot/snapshot-reader';
 import { sectionsByName } from '../snapshot/streaming-policy';
-import type { NewUrl } from '../targets/target';
+import { urlsFromLedger } from '../targets/ledger-urls';
+import type { MediaStorage } from '../storage/media-storage';
 import { describeError } from '../telemetry/redact';
 import { FORMATS_BY_PROTOCOL, buildUrl, kindOf, matchKey, parseUrl } from './grammar';
 import { streamingHosts, type StreamingHost } from './hosts';
 import { UrlMapWriter, type UrlMapRow } from './writer';
 
-/** Ledger kind of a migrated asset (per target); `details.urls` holds its NewUrl[]. */
+/** Ledger kind of a migrated asset (per target); its details hold the new URLs (see targets/ledger-urls). */
 export const ASSET_KIND = 'asset';
 const CHUNK = 64;
 
@@ -27,19 +28,10 @@ export function urlMapPaths(accountId: string, at: number): { jsonPath: string; 
   return { jsonPath: `${base}/urlmap.json`, csvPath: `${base}/urlmap.csv` };
 }
 
-function isNewUrl(value: unknown): value is NewUrl {
-  const v = value as NewUrl;
-  return (
-    Boolean(v) &&
-    typeof v.url === 'string' &&
-    typeof v.streamingLocatorId === 'string' &&
-    typeof v.kind === 'string'
-  );
-}
-
 /** New URLs of an asset for each target, by match key. */
 async function newUrlsOf(
   ledger: Ledger,
+  mediaStorage: MediaStorage,
   accountId: string,
   asset: string,
   targets: string[],
@@ -48,8 +40,7 @@ async function newUrlsOf(
   for (const target of targets) {
     const item = await ledger.get(accountId, { kind: ASSET_KIND, name: asset, target });
     if (item?.status !== 'done') continue;
-    const urls = Array.isArray(item.details?.urls) ? (item.details.urls as unknown[]) : [];
-    for (const u of urls.filter(isNewUrl)) {
+    for (const u of await urlsFromLedger(item.details, mediaStorage)) {
       const key = matchKey({
         streamingLocatorId: u.streamingLocatorId,
         kind: u.kind,
@@ -208,7 +199,9 @@ async function rowsOf(
   if (!paths) return { rows: [], missing };
   const asset = locator.assetName ?? '';
   const news =
-    targets.length && asset ? await newUrlsOf(deps.ledger, accountId, asset, targets) : new Map();
+    targets.length && asset
+      ? await newUrlsOf(deps.ledger, deps.mediaStorage, accountId, asset, targets)
+      : new Map();
   const filterSets: string[][] = [[], ...[...new Set(filterNames)].map((f) => [f])];
   const rows: UrlMapRow[] = [];
   const base = { locator: locator.name, asset, derived: paths.derived };

@@ -15,6 +15,7 @@ import {
 } from '../../media/storage-encryption';
 import { secretName } from '../../secrets/secret-store';
 import { describeError } from '../../telemetry/redact';
+import { urlsForLedger, urlsFromLedger } from '../ledger-urls';
 import type { WorkKey } from '../../ledger/ledger';
 import type {
   AssetMigrationResult,
@@ -153,12 +154,8 @@ export class StaticTarget implements MigrationTarget {
     // Done is final. A skipped asset is looked at again: a live event may have stopped, a key may
     // have been exported since; classifying it again costs one listing.
     const previous = await deps.ledger.get(asset.accountId, key);
-    if (previous?.status === 'done')
-      return alreadyDone(previous.details, this.outputContainer(deps));
-    const output = deps.mediaStorage.container(
-      this.options.outputStorageAccount,
-      this.options.outputContainer,
-    );
+    if (previous?.status === 'done') return alreadyDone(previous.details, deps);
+    const output = this.outputContainer(deps);
     await output.createIfNotExists();
     const prefixes = outputPrefixes(asset, this.options.pathTemplate);
     const lock = await OutputLock.acquire(
@@ -182,7 +179,7 @@ export class StaticTarget implements MigrationTarget {
     try {
       // Another run may have finished while this one waited for the lock.
       const settled = await deps.ledger.get(asset.accountId, key);
-      if (settled?.status === 'done') return alreadyDone(settled.details, output);
+      if (settled?.status === 'done') return alreadyDone(settled.details, deps);
       await deps.ledger.start(asset.accountId, key);
       const ctx: Context = { asset, deps, options: this.options, source, output, work };
       try {
@@ -197,7 +194,11 @@ export class StaticTarget implements MigrationTarget {
         const result = await migrateLocked(ctx, prefixes, lock);
         await deps.ledger.complete(asset.accountId, key, {
           ...result.details,
-          ...(await urlsForLedger(output, prefixes[0]!.prefix, result.urls)),
+          ...(await urlsForLedger(result.urls, {
+            storageAccount: this.options.outputStorageAccount,
+            container: output,
+            blob: `${lockBlobName(prefixes[0]!.prefix)}.urls.json`,
+          })),
           warnings: result.warnings.length,
         });
         await markSource(source, 'done', prefixes[0]!.prefix, deps.clock.now());
@@ -225,33 +226,11 @@ export class StaticTarget implements MigrationTarget {
   }
 }
 
-/** Table properties hold at most 64 KiB: a long URL list goes to a blob beside the output. */
-const LEDGER_URLS_MAX = 16_000;
-
-async function urlsForLedger(
-  output: ContainerClient,
-  prefix: string,
-  urls: NewUrl[],
-): Promise<{ urls: NewUrl[] } | { urlsBlob: string }> {
-  const json = JSON.stringify(urls);
-  if (json.length <= LEDGER_URLS_MAX) return { urls };
-  const urlsBlob = `${lockBlobName(prefix)}.urls.json`;
-  await output.getBlockBlobClient(urlsBlob).upload(json, Buffer.byteLength(json), {
-    blobHTTPHeaders: { blobContentType: 'application/json' },
-  });
-  return { urlsBlob };
-}
-
 async function alreadyDone(
   details: Record<string, unknown> | undefined,
-  output: ContainerClient,
+  deps: TargetDependencies,
 ): Promise<AssetMigrationResult> {
-  let urls: NewUrl[] = Array.isArray(details?.urls) ? (details.urls as NewUrl[]) : [];
-  if (typeof details?.urlsBlob === 'string') {
-    urls = JSON.parse(
-      (await output.getBlobClient(details.urlsBlob).downloadToBuffer()).toString('utf8'),
-    ) as NewUrl[];
-  }
+  const urls = await urlsFromLedger(details, deps.mediaStorage);
   return { status: 'skipped', reason: 'already migrated', urls, warnings: [] };
 }
 
