@@ -12,6 +12,7 @@ import {
   outputKeySecretName,
 } from '../../../shared/targets/static/static-target';
 import { verifyDash, verifyHls } from '../../../shared/targets/static/verify';
+import { urlsFromLedger } from '../../../shared/targets/ledger-urls';
 import { uniqueName } from '../../support/storage';
 import {
   ACCOUNT_ID,
@@ -308,7 +309,9 @@ describe('static target: asset kinds', () => {
       name: 'scans',
       target: 'static',
     });
-    expect(typeof row?.details?.urlsBlob).toBe('string');
+    expect(row?.details?.urls).toBeUndefined();
+    expect(row?.details?.urlsBlob).toMatchObject({ container: outName });
+    expect(await urlsFromLedger(row?.details, deps.mediaStorage)).toEqual(result.urls);
   });
 
   it('makes filtered manifests for track selection and time range, and reports what it cannot carry over', async () => {
