@@ -308,7 +308,7 @@ describe('static target: asset kinds', () => {
       name: 'scans',
       target: 'static',
     });
-    expect(typeof row?.details?.urlsBlob).toBe('string');
+    expect(row?.details?.urlsBlob).toMatchObject({ container: outName, blob: expect.any(String) });
   });
 
   it('makes filtered manifests for track selection and time range, and reports what it cannot carry over', async () => {
