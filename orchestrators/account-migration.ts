@@ -11,6 +11,7 @@ import {
   type ExportBatchInput,
   type ExtensionResult,
   type MigrateAssetsBatchInput,
+  type MigrateContainerInput,
   type MigrationFailure,
   type MigrationSummary,
   type RecordAccountStateInput,
@@ -116,15 +117,19 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
     }
 
     function* recordLedger(): Generator<Task, void, unknown> {
-      const patch: RecordAccountStateInput['patch'] = {
-        phase: state.phase,
-        instanceId: state.instanceId,
-        failureCount: state.failureCount,
-        keysDone: state.tallies.keys.done,
-        secretsDone: state.tallies.secrets.done,
-        pathsDone: state.tallies.paths.done,
-      };
-      if (state.outcome) patch.outcome = state.outcome;
+      // A storage-only run leaves the account's row (phase, outcome, instance) to the account's
+      // own instance; it only adds its lines to the account's event log.
+      const patch: RecordAccountStateInput['patch'] = request.storageOnly
+        ? {}
+        : {
+            phase: state.phase,
+            instanceId: state.instanceId,
+            failureCount: state.failureCount,
+            keysDone: state.tallies.keys.done,
+            secretsDone: state.tallies.secrets.done,
+            pathsDone: state.tallies.paths.done,
+          };
+      if (state.outcome && !request.storageOnly) patch.outcome = state.outcome;
       if (state.plan?.readOnlyAt) patch.readOnlyAt = state.plan.readOnlyAt;
       if (state.plan?.deletionAt) patch.deletionAt = state.plan.deletionAt;
       if (state.account?.retirementDate) patch.retirementDate = state.account.retirementDate;
@@ -443,6 +448,48 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
       if (candidates.length === 0) return undefined;
       const next = candidates.reduce((a, b) => (b.at < a.at ? b : a));
       return { at: new Date(Math.max(next.at, t)).toISOString(), why: next.why };
+    }
+
+    /**
+     * The account is deleted and one of its containers got new blobs: nothing can be discovered,
+     * snapshotted or exported, so the container goes to each target as it is (one activity each).
+     */
+    function* storageOnlyRun(only: { storageAccount: string; container: string }) {
+      const where = `container ${only.container} of storage account ${only.storageAccount}`;
+      if (request.targets.length === 0) {
+        return yield* finish(
+          'storage-only',
+          `storage-only run of ${where}: no target chosen, nothing to do`,
+        );
+      }
+      state.phase = 'targets';
+      note(state, iso(), `the account is deleted: storage-only migration of ${where}`);
+      publishStatus();
+      for (const target of request.targets) {
+        const tally = tallyFor(state, { stage: 'targets', target });
+        tally.total += 1;
+        try {
+          const result = yield* call<BatchResult>(ActivityNames.migrateContainer, {
+            accountId: request.accountId,
+            target,
+            storageAccount: only.storageAccount,
+            container: only.container,
+            options: request.targetOptions?.[target],
+          } satisfies MigrateContainerInput);
+          addResult(tally, result);
+        } catch (error) {
+          addResult(tally, { done: 0, failed: 1, skipped: 0, calls: 0, waitedMs: 0 });
+          fail('targets', `${target}: ${only.container}`, error);
+        }
+      }
+      const t = Object.entries(state.tallies.targets)
+        .map(([name, c]) => `${name} ${c.done} done, ${c.skipped} skipped, ${c.failed} failed`)
+        .join('; ');
+      return yield* finish('storage-only', `storage-only migration of ${where} finished: ${t}`);
+    }
+
+    if (request.storageOnly && state.phase !== 'done') {
+      return yield* storageOnlyRun(request.storageOnly);
     }
 
     // ---- the phases, in deadline order ----

@@ -16,6 +16,7 @@ export const ActivityNames = {
   exportKeysBatch: 'exportKeysBatch',
   exportPathsBatch: 'exportPathsBatch',
   migrateAssetsBatch: 'migrateAssetsBatch',
+  migrateContainer: 'migrateContainer',
   buildUrlMap: 'buildUrlMap',
   writeReport: 'writeReport',
   recordAccountState: 'recordAccountState',
@@ -45,6 +46,11 @@ export interface MigrationRequest {
   keyBudgetPerHour?: number;
   /** Batch sizes, parallelism and watch cadence; defaults in shared/pipeline/tuning.ts. */
   tuning?: Partial<MigrationTuning>;
+  /**
+   * Set for a storage-only run (the account is deleted, one of its containers got new blobs): the
+   * orchestration skips everything that needs the account and hands that container to the targets.
+   */
+  storageOnly?: { storageAccount: string; container: string };
 }
 
 /** Knobs of the fan-out and of the watch through the window. */
@@ -275,6 +281,15 @@ export interface MigrateAssetsBatchInput {
   options?: Record<string, string | number | boolean>;
 }
 
+/** migrateContainer's input: one storage container, without AMS metadata, for one target. */
+export interface MigrateContainerInput {
+  accountId: string;
+  target: TargetName;
+  storageAccount: string;
+  container: string;
+  options?: Record<string, string | number | boolean>;
+}
+
 /* The account orchestration's progress: its custom status, its result and the report's input. */
 
 export type MigrationPhase =
@@ -294,6 +309,8 @@ export type MigrationOutcome =
   | 'completed'
   | 'completed-with-failures'
   | 'account-deleted'
+  /** A storage-only run over one container of a deleted account finished (see its tallies). */
+  | 'storage-only'
   | 'cancelled'
   /** The account could not be read or snapshotted after repeated attempts. */
   | 'failed';

@@ -1,6 +1,11 @@
 import { canonicalAccountId } from '../account-id';
 import { loadAssetsToMigrate } from '../pipeline/assets-to-migrate';
-import type { BatchRef, BatchResult, MigrateAssetsBatchInput } from '../pipeline/contracts';
+import type {
+  BatchRef,
+  BatchResult,
+  MigrateAssetsBatchInput,
+  MigrateContainerInput,
+} from '../pipeline/contracts';
 import type { PipelineDependencies } from '../pipeline/dependencies';
 import { migrateStaticBatch } from './static/static-target';
 import { staticOptionsFor } from './static-options';
@@ -87,6 +92,65 @@ export async function migrateAssetsBatch(
   const input = parseMigrateAssetsBatchInput(rawInput);
   await deps.ready();
   const assets = await loadAssetsToMigrate(deps, input.accountId, input.batch);
+  return runTarget(deps, 'migrateAssetsBatch', input, assets);
+}
+
+/** Validates migrateContainer's JSON input, naming what is wrong. */
+export function parseMigrateContainerInput(input: unknown): MigrateContainerInput {
+  if (!isObject(input)) throw new Error('migrateContainer needs an object input');
+  const { accountId, target, storageAccount, container, options } = input;
+  for (const [name, v] of [
+    ['accountId', accountId],
+    ['target', target],
+    ['storageAccount', storageAccount],
+    ['container', container],
+  ] as const) {
+    if (typeof v !== 'string' || !v) throw new Error(`migrateContainer needs a ${name}`);
+  }
+  if (options !== undefined && !isObject(options)) throw new Error('options must be an object');
+  return {
+    accountId: canonicalAccountId(accountId as string),
+    target: target as TargetName,
+    storageAccount: (storageAccount as string).toLowerCase(),
+    container: container as string,
+    options: options as Options | undefined,
+  };
+}
+
+/**
+ * The `migrateContainer` activity: a storage-only migration of one container of a deleted account.
+ * Without the account there are no locators, filters or keys: the container is the asset (its
+ * name is the asset name, so the default output path keeps it), and the target packages what the
+ * blobs hold. The ledger row is the same `{ kind: 'asset', name: container, target }`, so a second
+ * run finds it done and changes nothing.
+ */
+export async function migrateContainer(
+  deps: PipelineDependencies,
+  rawInput: unknown,
+): Promise<BatchResult> {
+  const input = parseMigrateContainerInput(rawInput);
+  await deps.ready();
+  const asset: AssetToMigrate = {
+    accountId: input.accountId,
+    assetName: input.container,
+    storageAccountName: input.storageAccount,
+    container: input.container,
+    locators: [],
+    filters: [],
+  };
+  return runTarget(deps, 'migrateContainer', input, [asset]);
+}
+
+/**
+ * Leaves out assets an earlier run finished (their ledger row is done), hands the rest to the
+ * target, and counts the outcomes.
+ */
+async function runTarget(
+  deps: PipelineDependencies,
+  activity: string,
+  input: { accountId: string; target: TargetName; options?: Options },
+  assets: AssetToMigrate[],
+): Promise<BatchResult> {
   const key = (a: AssetToMigrate) => ({
     kind: ASSET_WORK_KIND,
     name: a.assetName,
@@ -108,7 +172,7 @@ export async function migrateAssetsBatch(
 
   const failAll = async (reason: string) => {
     for (const a of todo) await deps.ledger.fail(input.accountId, key(a), new Error(reason));
-    deps.log(`migrateAssetsBatch ${input.target}: ${todo.length} assets failed: ${reason}`);
+    deps.log(`${activity} ${input.target}: ${todo.length} assets failed: ${reason}`);
     result.failed = todo.length;
     return result;
   };
@@ -135,10 +199,10 @@ export async function migrateAssetsBatch(
     if (r.status === 'skipped' && r.reason === 'already migrated') result.alreadyDone! += 1;
     else result[r.status] += 1;
     if (r.status === 'failed')
-      deps.log(`migrateAssetsBatch: ${todo[i]?.assetName} failed: ${r.reason ?? 'no reason'}`);
+      deps.log(`${activity}: ${todo[i]?.assetName} failed: ${r.reason ?? 'no reason'}`);
   });
   deps.log(
-    `migrateAssetsBatch ${input.target}: ${result.done} done, ${result.skipped} skipped, ${result.failed} failed, ${result.alreadyDone} already done in ${deps.clock.now() - started} ms`,
+    `${activity} ${input.target}: ${result.done} done, ${result.skipped} skipped, ${result.failed} failed, ${result.alreadyDone} already done in ${deps.clock.now() - started} ms`,
   );
   return result;
 }
