@@ -308,7 +308,12 @@ describe('static target: asset kinds', () => {
       name: 'scans',
       target: 'static',
     });
-    expect(typeof row?.details?.urlsBlob).toBe('string');
+    // The row points at the blob holding the long URL list (see shared/targets/ledger-urls.ts).
+    expect(row?.details?.urlsBlob).toMatchObject({
+      storageAccount: expect.any(String),
+      container: expect.any(String),
+      blob: expect.any(String),
+    });
   });
 
   it('makes filtered manifests for track selection and time range, and reports what it cannot carry over', async () => {
