@@ -60,7 +60,8 @@ interface LocatorRows {
 
 /**
  * Builds the URL map: every old URL (each endpoint and CDN or custom host, each protocol and
- * format, the unfiltered manifest and each asset or account filter, each download) with its
+ * format, the unfiltered manifest, each asset or account filter alone and the combination a
+ * locator's own filter list plays, each download) with its
  * locator and asset, and the new URL once a target handled the asset. Paths come from the export's
  * ledger rows; a locator without one gets derived paths (marked). Streamed to JSON and CSV.
  */
@@ -186,6 +187,29 @@ async function pathsOf(
   }
 }
 
+/** AMS plays at most three filters combined (`filter=a;b;c`). */
+const MAX_COMBINED_FILTERS = 3;
+
+/**
+ * The filter sets a locator's URLs are listed with: none, each filter alone, and the combination
+ * the locator's own `filters` list names (in its order, capped at what AMS combines), unless that
+ * combination is already one of the rows (a single filter, or the same set in another order).
+ */
+export function filterSetsOf(filterNames: string[], locatorFilters: string[]): string[][] {
+  const sets: string[][] = [[], ...[...new Set(filterNames)].map((f) => [f])];
+  const seen = new Set(sets.map(setKey));
+  const combination = [...new Set(locatorFilters)].slice(0, MAX_COMBINED_FILTERS);
+  if (combination.length > 1 && !seen.has(setKey(combination))) sets.push(combination);
+  return sets;
+}
+
+function setKey(filters: string[]): string {
+  return filters
+    .map((f) => f.toLowerCase())
+    .sort()
+    .join(';');
+}
+
 async function rowsOf(
   deps: PipelineDependencies,
   reader: SnapshotReader,
@@ -202,7 +226,7 @@ async function rowsOf(
     targets.length && asset
       ? await newUrlsOf(deps.ledger, deps.mediaStorage, accountId, asset, targets)
       : new Map();
-  const filterSets: string[][] = [[], ...[...new Set(filterNames)].map((f) => [f])];
+  const filterSets = filterSetsOf(filterNames, locator.filters ?? []);
   const rows: UrlMapRow[] = [];
   const base = { locator: locator.name, asset, derived: paths.derived };
   for (const host of hosts) {

@@ -25,7 +25,7 @@ async function settle(world: Awaited<ReturnType<typeof startWorld>>, quietMs = 3
   }
 }
 
-describe('(e) the process stops during the key export', () => {
+describe('(e, in-process) the host stops during the key export', () => {
   it('resumes from its stored state, repeats no finished key call and loses nothing', async () => {
     const name = 'killedacct';
     const world = await startWorld({

@@ -270,6 +270,82 @@ describe('pipeline activities against the AMS emulator', () => {
     expect(full.rows - base.rows).toBe(late.length);
   });
 
+  it("lists the filter combination a locator plays (filter=a;b) and maps it to a target's URL with the same set", async () => {
+    fx.clock.advanceTo(fx.clock.now() + 3_600_000);
+    const takenAt = new Date(fx.clock.now() - 1).toISOString();
+    const filterNames: string[] = [];
+    for await (const f of fx.client.accountFilters.list(RG, name)) filterNames.push(f.name ?? '');
+    expect(filterNames.length).toBeGreaterThanOrEqual(2);
+    const [first, second] = filterNames as [string, string];
+    await fx.client.assets.createOrUpdate(RG, name, 'combo-asset', {
+      container: 'combo-asset-files',
+    });
+    const container = BlobServiceClient.fromConnectionString(
+      testStorageConnectionString(),
+    ).getContainerClient('combo-asset-files');
+    await container.createIfNotExists();
+    const ism =
+      '<?xml version="1.0"?><smil xmlns="http://www.w3.org/2001/SMIL20/Language"><head><meta name="formats" content="mp4" /></head><body><switch><video src="combo.mp4" /></switch></body></smil>';
+    await container.getBlockBlobClient('combo.ism').upload(ism, ism.length);
+    // The locator's own order (second before first) is the one its URLs use.
+    const created = await fx.client.streamingLocators.create(RG, name, 'combo-locator', {
+      assetName: 'combo-asset',
+      streamingPolicyName: 'Predefined_ClearStreamingOnly',
+      filters: [second, first],
+    });
+    const locatorId = created.streamingLocatorId ?? '';
+    const delta = await act.takeSnapshot(fx.deps, { accountId, createdAfter: takenAt });
+    expect(delta.counts.streamingLocators).toBe(1);
+    const [batch] = await act.planBatches(fx.deps, {
+      snapshot: delta,
+      resource: 'streamingLocators',
+      batchSize: 10,
+    });
+    if (!batch) throw new Error('no delta batch');
+    expect((await act.exportPathsBatch(fx.deps, { accountId, batch })).done).toBe(1);
+    // The target stored the combination in the other order: the same set matches.
+    const comboUrl = `https://new.example.com/${locatorId}/combo.m3u8`;
+    await fx.deps.ledger.complete(
+      accountId,
+      { kind: ASSET_KIND, name: 'combo-asset', target: 'static' },
+      {
+        urls: [
+          { streamingLocatorId: locatorId, kind: 'hls', url: comboUrl, filters: [first, second] },
+        ],
+      },
+    );
+    const map = await act.buildUrlMap(fx.deps, {
+      accountId,
+      snapshot,
+      deltas: [delta],
+      targets: ['static'],
+    });
+    const json = JSON.parse(
+      (await fx.deps.output.getBlobClient(map.jsonPath).downloadToBuffer()).toString('utf8'),
+    ) as {
+      rows: Array<{
+        locator: string;
+        oldUrl: string;
+        kind: string;
+        filters: string[];
+        newUrl?: string;
+      }>;
+    };
+    const rows = json.rows.filter((r) => r.locator === 'combo-locator' && r.kind === 'hls');
+    const combined = rows.filter((r) => r.filters.length === 2);
+    expect(combined.length).toBeGreaterThanOrEqual(3 * 2); // three HLS flavours on two hosts or more
+    expect(combined.every((r) => r.filters.join(';') === `${second};${first}`)).toBe(true);
+    expect(combined.every((r) => r.oldUrl.includes(`filter=${second};${first}`))).toBe(true);
+    expect(combined.every((r) => r.newUrl === comboUrl)).toBe(true);
+    // Single-filter rows are still there, each once, and not mapped to the combination's URL.
+    for (const f of [first, second]) {
+      const single = rows.filter((r) => r.filters.length === 1 && r.filters[0] === f);
+      expect(single).toHaveLength(combined.length);
+      expect(single.every((r) => r.newUrl === undefined)).toBe(true);
+    }
+    expect(new Set(rows.map((r) => r.oldUrl)).size).toBe(rows.length);
+  });
+
   it('leaves no secret value in any snapshot file, URL map, report, ledger row or log line', async () => {
     const secrets = (await storedSecrets(fx.secretsDir))
       .flatMap((s) => {

@@ -3,6 +3,7 @@ import { parseServerManifest } from '../../shared/export/ism';
 import { buildUrl, matchKey, parseUrl } from '../../shared/urlmap/grammar';
 import { streamingHosts } from '../../shared/urlmap/hosts';
 import { csvField } from '../../shared/urlmap/writer';
+import { filterSetsOf } from '../../shared/urlmap/build-urlmap';
 
 const ID = '262a87b6-b538-4657-bac1-b6897924471d';
 
@@ -193,5 +194,26 @@ describe('path derivation from GET data and the .ism', () => {
       `/${ID}/video.ism/manifest(format=m3u8-aapl,encryption=cbc)`,
     ]);
     expect(aes.downloadPaths).toEqual([]);
+  });
+});
+
+describe('filter sets of a locator', () => {
+  it('lists none, each filter alone, and the combination the locator plays in its order', () => {
+    expect(filterSetsOf(['a', 'b', 'c'], ['c', 'a'])).toEqual([
+      [],
+      ['a'],
+      ['b'],
+      ['c'],
+      ['c', 'a'],
+    ]);
+  });
+  it('adds no combination for one filter or none, and caps it at three filters', () => {
+    expect(filterSetsOf(['a', 'b'], ['a'])).toEqual([[], ['a'], ['b']]);
+    expect(filterSetsOf(['a'], [])).toEqual([[], ['a']]);
+    expect(filterSetsOf([], ['d', 'c', 'b', 'a'])).toEqual([[], ['d', 'c', 'b']]);
+  });
+  it('does not list the same set twice (duplicates, or one filter named twice)', () => {
+    expect(filterSetsOf(['a', 'a', 'b'], ['b', 'b'])).toEqual([[], ['a'], ['b']]);
+    expect(filterSetsOf(['a'], ['a', 'a'])).toEqual([[], ['a']]);
   });
 });
