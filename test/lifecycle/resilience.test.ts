@@ -55,7 +55,14 @@ describe('(e, in-process) the host stops during the key export', () => {
       expect(calls.size).toBe(300);
       // No locator whose keys were already exported was asked again.
       for (const [path, n] of callsBefore) expect(calls.get(path)).toBe(n);
-      expect([...calls.values()].every((n) => n === 1)).toBe(true);
+      // A call the stopped host had in flight (parked on the shared virtual clock) may still be
+      // answered once more: at most one key batch, and never for a locator already done.
+      const repeated = [...calls.entries()].filter(([, n]) => n > 1);
+      expect(repeated.length).toBeLessThanOrEqual(20);
+      for (const [path, n] of repeated) {
+        expect(n).toBe(2);
+        expect(finishedBefore.some((locator) => path.includes(`/${locator}/`))).toBe(false);
+      }
       const keys = await ledgerRows(world, name, 'contentKeys');
       expect(keys.filter((k) => k.status === 'done')).toHaveLength(300);
       // The batch in flight at the stop finished in the old process; the resumed run finds its
