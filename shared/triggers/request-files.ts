@@ -6,7 +6,7 @@ import { describeError } from '../telemetry/redact';
 import { accountInstanceId } from './account-instance';
 import { ApiError } from './errors';
 import type { MigrationService, StartOutcome } from './migrations';
-import { ensureTable, statusOf } from './table-util';
+import { ensureTable, statusOf } from '../storage/table-util';
 import { parseStartCommand, type StartCommand, type StartDefaults } from './validation';
 
 /**

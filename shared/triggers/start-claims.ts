@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Clock } from '../clock';
-import { ensureTable, statusOf } from './table-util';
+import { ensureTable, statusOf } from '../storage/table-util';
 
 /**
  * A short lease on "I am starting this instance", in Table storage. Checking the status and then
