@@ -9,7 +9,7 @@ import { blobArtifactReader } from './artifacts';
 import type { BlobEventDeps } from './blob-events';
 import { CONTAINER_INDEX_TABLE, ContainerIndex } from '../ledger/container-index';
 import { BlobEventDebouncer } from './debounce';
-import type { MigrationClient } from './durable-client';
+import type { MigrationClient } from '../pipeline/durable-client';
 import { MigrationService } from './migrations';
 import type { RequestFileDeps } from './request-files';
 import { StartClaims } from './start-claims';

@@ -1,7 +1,7 @@
 import { ContainerIndex } from '../../shared/ledger/container-index';
 import { pipelineActivities as act } from '../../shared/pipeline/activities';
 import { createDependencies } from '../../shared/pipeline/dependencies';
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { handleAssetBlobEvent } from '../../shared/triggers/blob-events';
 import { VirtualClock } from '../../local/runtime';
 import { startTestEmulator } from '../support/ams-emulator';
