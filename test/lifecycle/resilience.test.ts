@@ -146,5 +146,5 @@ describe('(a) again, with 10% of the calls failing (429, 5xx, dropped connection
     } finally {
       await world.stop();
     }
-  }, 300_000);
+  }, 900_000);
 });
