@@ -248,9 +248,9 @@ export async function startDurableHttpApi(options: DurableHttpApiOptions): Promi
         ? url.pathname.slice(WEBHOOK_PATH.length + 1)
         : undefined;
     if (path === undefined) return new Reply(404);
-    // The extension URL-decodes the whole path (WebUtility.UrlDecode: '+' is a space) before
-    // matching its route templates.
-    const segments = decodeURIComponent(path.replace(/\+/g, ' '))
+    // The extension URL-decodes the whole path (WebUtility.UrlDecode: '+' is a space, a broken
+    // escape is left as it is) before matching its route templates.
+    const segments = urlDecode(path)
       .split('/')
       .filter((s) => s.length > 0);
     const method = req.method ?? 'GET';
@@ -275,7 +275,7 @@ export async function startDurableHttpApi(options: DurableHttpApiOptions): Promi
     }
     if (second === undefined) {
       count(`${method} instances/{id}`);
-      if (method === 'GET') return status(first, query);
+      if (method === 'GET') return status(first, url);
       if (method === 'DELETE') return purge(first);
       return new Reply(404);
     }
@@ -290,8 +290,7 @@ export async function startDurableHttpApi(options: DurableHttpApiOptions): Promi
     if (operation === 'terminate') return terminate(first, query.get('reason') ?? '');
     if (operation === 'suspend' || operation === 'resume') return notSupported(first, operation);
     if (operation === 'rewind') return rewind(first);
-    // Chosen without a source: restart needs the original input and a new execution, which the
-    // local runtime does not offer; a restart is a new start with the same id here.
+    // Chosen without a source: the local runtime has no restart (the JS client never asks).
     if (operation === 'restart')
       return errorReply(501, 'restart is not supported by the local durable runtime');
     return new Reply(404);
@@ -309,6 +308,14 @@ export async function startDurableHttpApi(options: DurableHttpApiOptions): Promi
     } catch (error) {
       return errorReply(400, 'Invalid JSON content', error);
     }
+    if (query.has('timeout') && query.has('pollingInterval')) {
+      // Chosen without a source: start-and-wait is not offered here (the JS client never asks);
+      // refused before anything starts.
+      return errorReply(
+        501,
+        'timeout and pollingInterval are not supported by this local endpoint',
+      );
+    }
     const instanceId = requestedId ?? randomUUID().replace(/-/g, '');
     try {
       await runtime.startInstance(name, instanceId, input);
@@ -318,10 +325,6 @@ export async function startDurableHttpApi(options: DurableHttpApiOptions): Promi
       if (error instanceof Error && /already exists/i.test(error.message))
         return errorReply(409, error.message);
       throw error;
-    }
-    if (query.has('timeout')) {
-      // Chosen without a source: wait-for-completion starts are not used by the app.
-      return errorReply(501, 'timeout/pollingInterval are not supported by this local endpoint');
     }
     // CreateCheckStatusResponse: 202, the management links, Location and Retry-After.
     const links = managementLinks(origin, instanceId, taskHub, connection);
@@ -341,7 +344,8 @@ export async function startDurableHttpApi(options: DurableHttpApiOptions): Promi
     );
   }
 
-  async function status(instanceId: string, query: URLSearchParams): Promise<Reply> {
+  async function status(instanceId: string, url: URL): Promise<Reply> {
+    const query = url.searchParams;
     const record = await runtime.getRecord(instanceId);
     if (!record) return new Reply(404);
     const payload = statusPayload(record, boolParam(query, 'showInput') ?? true);
@@ -357,10 +361,8 @@ export async function startDurableHttpApi(options: DurableHttpApiOptions): Promi
       case 'Running':
       case 'ContinuedAsNew':
       case 'Suspended':
-        return new Reply(202, payload, {
-          Location: `${origin}${WEBHOOK_PATH}/instances/${encodeURIComponent(instanceId)}`,
-          'Retry-After': '5',
-        });
+        // The extension points Location at the request's own URL.
+        return new Reply(202, payload, { Location: url.href, 'Retry-After': '5' });
       case 'Failed':
         return new Reply(
           boolParam(query, 'returnInternalServerErrorOnFailure') ? 500 : 200,
@@ -520,6 +522,21 @@ export async function startDurableHttpApi(options: DurableHttpApiOptions): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+function urlDecode(path: string): string {
+  const spaced = path.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    return spaced.replace(/%[0-9a-f]{2}/gi, (escape) => {
+      try {
+        return decodeURIComponent(escape);
+      } catch {
+        return escape;
+      }
+    });
+  }
 }
 
 function readToken(header: string | string[] | undefined): string | undefined {

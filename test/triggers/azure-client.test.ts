@@ -428,9 +428,7 @@ describe('trigger handlers through the real DurableClient and azureServicesFor',
     // Status: 202 with Location while it runs, 200 when finished, 404 (no body) when unknown.
     const running = await call(`instances/${idB}?showInput=false`);
     expect(running.status).toBe(202);
-    expect(running.headers.get('location')).toContain(
-      `/runtime/webhooks/durabletask/instances/${idB}`,
-    );
+    expect(running.headers.get('location')).toBe(`${rpc}instances/${idB}?showInput=false`);
     expect(running.headers.get('retry-after')).toBe('5');
     expect(JSON.parse(running.text)).toMatchObject({ instanceId: idB, input: null });
     const finished = await call(`instances/${idA}`);
