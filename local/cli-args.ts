@@ -34,6 +34,8 @@ export interface MigrateCommand {
   armEndpoint?: string;
   caCert?: string;
   progress: boolean;
+  /** Start afresh accounts whose migration completed in an earlier run. */
+  restart: boolean;
 }
 
 export interface StatusCommand {
@@ -87,6 +89,7 @@ migrate options:
   --seed <file>              with --emulator: the AMS emulator's seed instead of the sample account
   --arm-endpoint <url>       another ARM endpoint (an AMS emulator started with npm run emulator)
   --ca-cert <file>           CA certificate that signs --arm-endpoint's TLS certificate
+  --restart                  start afresh accounts whose migration already completed (a failed one always is)
   --no-progress              no progress bars
 
 State (the ledger, snapshots, URL maps, reports, orchestration history) lives in the storage account
@@ -139,6 +142,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         'arm-endpoint': { type: 'string' },
         'ca-cert': { type: 'string' },
         'no-progress': { type: 'boolean' },
+        restart: { type: 'boolean' },
         json: { type: 'boolean' },
         format: { type: 'string' },
         out: { type: 'string' },
@@ -199,6 +203,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         armEndpoint: text('arm-endpoint'),
         caCert: text('ca-cert'),
         progress: !flag('no-progress'),
+        restart: flag('restart'),
       };
     }
     case 'status':

@@ -2,16 +2,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 
 import type { TokenCredential } from '@azure/core-auth';
-import { emulatorCredential, startAmsEmulator, type SeedDescription } from '../emulators/ams';
+import { emulatorCredential, type SeedDescription } from '../emulators/ams';
 import { canonicalAccountId, parseAccountId } from '../shared/account-id';
-import { getConfig, loadConfigWith, type LifeboatConfig } from '../shared/config';
+import { getConfig, type LifeboatConfig } from '../shared/config';
 import type { MigrationStatus } from '../shared/pipeline/custom-status';
 import type { MigrationRequest, MigrationSummary } from '../shared/pipeline/contracts';
 import { EventNames } from '../shared/pipeline/contracts';
 import { accountInstanceId } from '../shared/pipeline/instance-id';
 import { discoverSubscription } from '../shared/discovery/discover';
-import { connectionStringMediaStorage } from '../shared/storage/media-storage';
-import { startAzurite, type AzuriteHandle } from './azurite';
 import {
   parseCli,
   UsageError,
@@ -20,12 +18,12 @@ import {
   type ReportCommand,
   type StatusCommand,
 } from './cli-args';
+import { startEmulatedHost } from './emulated-host';
 import { startLocalHost, type LocalHost } from './host';
 import { runMigrations, type AccountOutcome } from './migrate-run';
-import { VirtualClock } from './runtime';
 import { parseServeArgs } from './serve-args';
 import { serveLocal } from './serve-host';
-import { sampleAccountId, sampleSeed, SAMPLE_STORAGE_ACCOUNT } from './sample-account';
+import { sampleSeed } from './sample-account';
 
 /**
  * `ams-lifeboat`: the pipeline on one machine. It runs the app's own orchestration and activities
@@ -45,53 +43,20 @@ interface Environment {
   defaultAccounts: string[];
 }
 
-async function emulatedEnvironment(cmd: MigrateCommand): Promise<Environment> {
-  const azurite: AzuriteHandle = await startAzurite();
-  const cleanup: Array<() => Promise<void>> = [() => azurite.stop()];
-  const clock = new VirtualClock(Date.now());
-  const seed: SeedDescription = cmd.seed
-    ? (JSON.parse(await readFile(cmd.seed, 'utf8')) as SeedDescription)
-    : sampleSeed({ now: clock.now() });
+async function emulatedEnvironment(seedFile: string | undefined): Promise<Environment> {
+  const seed: SeedDescription | undefined = seedFile
+    ? (JSON.parse(await readFile(seedFile, 'utf8')) as SeedDescription)
+    : undefined;
   err('starting the AMS emulator and seeding it (this writes the sample media into Azurite)...');
-  const emu = await startAmsEmulator({
-    storage: { default: azurite.connectionString },
-    lro: { durationMs: 0, retryAfterSeconds: 0 },
-    clock,
-    seed,
-    extensionVisibleAfterMs: 0,
-  });
-  cleanup.unshift(() => emu.stop());
-  const config = loadConfigWith({
-    LIFEBOAT_STORAGE: azurite.connectionString,
-    LIFEBOAT_STORAGE_BLOB_URL: undefined,
-    LIFEBOAT_STORAGE_TABLE_URL: undefined,
-    LIFEBOAT_KEY_VAULT_URL: undefined,
-  });
-  const storageAccounts = seed.accounts.flatMap((a) => a.storageAccounts ?? [`${a.name}store`]);
-  const host = await startLocalHost({
-    config,
-    clock,
-    store: 'table',
-    arm: { endpoint: emu.armEndpoint, credential: emulatorCredential, caCert: emu.caCert },
-    overrides: {
-      mediaStorage: connectionStringMediaStorage(
-        Object.fromEntries(
-          [...storageAccounts, SAMPLE_STORAGE_ACCOUNT].map((n) => [n, azurite.connectionString]),
-        ),
-      ),
-    },
+  const world = await startEmulatedHost({
+    seed: (now) => seed ?? sampleSeed({ now }),
     log: err,
   });
-  cleanup.unshift(() => host.stop());
-  const defaultAccounts = seed.accounts.map(
-    (a) =>
-      `/subscriptions/${a.subscriptionId}/resourceGroups/${a.resourceGroup}/providers/Microsoft.Media/mediaServices/${a.name}`,
-  );
   return {
-    config,
-    host,
-    cleanup,
-    defaultAccounts: cmd.seed ? defaultAccounts : [sampleAccountId()],
+    config: world.config,
+    host: world.host,
+    cleanup: [() => world.stop()],
+    defaultAccounts: world.accounts,
   };
 }
 
@@ -139,7 +104,7 @@ function printOutcome(env: Environment, o: AccountOutcome): void {
 }
 
 async function migrate(cmd: MigrateCommand): Promise<number> {
-  const env = cmd.emulator ? await emulatedEnvironment(cmd) : await azureEnvironment(cmd);
+  const env = cmd.emulator ? await emulatedEnvironment(cmd.seed) : await azureEnvironment(cmd);
   try {
     const accounts = new Set(cmd.accounts.map(canonicalAccountId));
     for (const subscriptionId of cmd.subscriptions) {
@@ -166,6 +131,7 @@ async function migrate(cmd: MigrateCommand): Promise<number> {
     const outcomes = await runMigrations(env.host, requests, {
       until: cmd.emulator ? 'done' : cmd.until,
       progress: cmd.progress,
+      restartCompleted: cmd.restart,
     });
     for (const o of outcomes) printOutcome(env, o);
     return outcomes.some((o) => o.runtimeStatus === 'Failed') ? 1 : 0;
@@ -272,17 +238,7 @@ async function serve(argv: readonly string[]): Promise<number> {
     throw new UsageError((error as Error).message);
   }
   const env = args.emulator
-    ? await emulatedEnvironment({
-        command: 'migrate',
-        accounts: [],
-        subscriptions: [],
-        resourceGroups: [],
-        targets: [],
-        until: 'done',
-        emulator: true,
-        seed: args.seed,
-        progress: false,
-      })
+    ? await emulatedEnvironment(args.seed)
     : await azureEnvironment({ armEndpoint: args.armEndpoint, caCert: args.caCert });
   try {
     await env.host.runtime.start();

@@ -1,15 +1,12 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { emulatorCredential, startAmsEmulator, type SeedDescription } from '../emulators/ams';
-import { loadConfigWith } from '../shared/config';
+import type { SeedDescription } from '../emulators/ams';
 import type { MigrationSummary } from '../shared/pipeline/contracts';
 import { LocalSecretStore } from '../shared/secrets';
-import { connectionStringMediaStorage } from '../shared/storage/media-storage';
-import { startAzurite } from './azurite';
-import { startLocalHost } from './host';
+import { startEmulatedHost } from './emulated-host';
+import type { LocalHost } from './host';
 import { runMigrations } from './migrate-run';
-import { VirtualClock } from './runtime';
 import { SAMPLE_STORAGE_ACCOUNT, sampleAccountId, sampleSeed } from './sample-account';
 
 /**
@@ -27,47 +24,24 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const began = Date.now();
-  const azurite = await startAzurite();
-  const clock = new VirtualClock(Date.now());
-  log(`Azurite on ${azurite.blobEndpoint}`);
-  const emu = await startAmsEmulator({
-    storage: { default: azurite.connectionString },
-    lro: { durationMs: 0, retryAfterSeconds: 0 },
-    clock,
-    seed: demoSeed(clock.now()),
-    extensionVisibleAfterMs: 0,
+  await rm(OUTPUT_DIR, { recursive: true, force: true });
+  const secretsDir = join(OUTPUT_DIR, 'secrets');
+  const world = await startEmulatedHost({
+    seed: demoSeed,
+    settings: { LIFEBOAT_LOCAL_SECRETS_DIR: secretsDir },
+    secrets: new LocalSecretStore(secretsDir),
+    log: (line) => process.stderr.write(`${line}\n`),
   });
-  const report = emu.seedReport?.accounts[0];
+  const { azurite, emu, config, host } = world;
+  log(`Azurite on ${azurite.blobEndpoint}`);
   log(`AMS emulator on ${emu.armEndpoint}: ${sampleAccountId()}`);
-  const generated = report?.generated;
+  const generated = emu.seedReport?.accounts[0]?.generated;
   if (generated) {
     log(
       `  seeded: ${generated.assets} assets, ${generated.locators} streaming locators (clear, AES and DRM), ` +
         `${generated.contentKeys} content keys, ${generated.containersWritten} asset containers in Azurite; read-only in 21 days`,
     );
   }
-  await rm(OUTPUT_DIR, { recursive: true, force: true });
-  const secretsDir = join(OUTPUT_DIR, 'secrets');
-  const config = loadConfigWith({
-    LIFEBOAT_STORAGE: azurite.connectionString,
-    LIFEBOAT_STORAGE_BLOB_URL: undefined,
-    LIFEBOAT_STORAGE_TABLE_URL: undefined,
-    LIFEBOAT_KEY_VAULT_URL: undefined,
-    LIFEBOAT_LOCAL_SECRETS_DIR: secretsDir,
-  });
-  const host = await startLocalHost({
-    config,
-    clock,
-    store: 'table',
-    arm: { endpoint: emu.armEndpoint, credential: emulatorCredential, caCert: emu.caCert },
-    overrides: {
-      secrets: new LocalSecretStore(secretsDir),
-      mediaStorage: connectionStringMediaStorage({
-        [SAMPLE_STORAGE_ACCOUNT]: azurite.connectionString,
-      }),
-    },
-    log: (line) => process.stderr.write(`${line}\n`),
-  });
   try {
     const [outcome] = await runMigrations(
       host,
@@ -121,9 +95,7 @@ async function main(): Promise<void> {
       `Virtual time ${summary.startedAt.slice(0, 10)} → ${summary.updatedAt.slice(0, 10)}; wall time ${((Date.now() - began) / 1000).toFixed(1)} s`,
     );
   } finally {
-    await host.stop();
-    await emu.stop();
-    await azurite.stop();
+    await world.stop();
   }
 }
 
@@ -146,10 +118,7 @@ async function packagedOutput(container: ContainerClient) {
 }
 
 /** Copies the outputs out of the in-memory Azurite, so they outlive the demo. */
-async function saveOutputs(
-  container: Awaited<ReturnType<typeof startLocalHost>>['deps']['output'],
-  summary: MigrationSummary,
-) {
+async function saveOutputs(container: LocalHost['deps']['output'], summary: MigrationSummary) {
   const save = async (path: string | undefined, as?: string) => {
     if (!path) return '-';
     const target = join(OUTPUT_DIR, as ?? path);

@@ -1,6 +1,8 @@
 import type { MigrationStatus } from '../shared/pipeline/custom-status';
 import type { MigrationRequest, MigrationSummary } from '../shared/pipeline/contracts';
-import { startOrFindMigration, type StartResult } from '../shared/pipeline/start-migration';
+import { canonicalAccountId } from '../shared/account-id';
+import { accountInstanceId } from '../shared/pipeline/instance-id';
+import { ensureStarted, type StartResult } from '../shared/pipeline/start-migration';
 import type { LocalHost } from './host';
 import { progressWriter, renderAccount } from './progress';
 
@@ -17,7 +19,7 @@ export interface RunOptions {
   stream?: NodeJS.WriteStream;
   /** Polling period of the status, in real milliseconds. */
   pollMs?: number;
-  /** Restart instances that completed in an earlier run. */
+  /** Start afresh instances that completed in an earlier run (failed ones always are). */
   restartCompleted?: boolean;
 }
 
@@ -49,14 +51,18 @@ export async function runMigrations(
   const runtime = host.runtime;
   const started: AccountOutcome[] = [];
   for (const request of requests) {
-    const result = await startOrFindMigration(runtime.client, request, {
-      restartCompleted: options.restartCompleted,
-    });
+    const accountId = canonicalAccountId(request.accountId);
+    const result = await ensureStarted(
+      runtime.client,
+      accountInstanceId(accountId),
+      { ...request, accountId },
+      options.restartCompleted ? 'always' : 'failed',
+    );
     started.push({
       accountId: request.accountId,
       instanceId: result.instanceId,
       start: result.outcome,
-      runtimeStatus: result.runtimeStatus,
+      runtimeStatus: result.status?.runtimeStatus ?? 'Pending',
     });
   }
   const writer = progressWriter(options.stream ?? process.stderr, options.progress, () =>

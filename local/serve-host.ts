@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../shared/clock';
 import type { LifeboatConfig } from '../shared/config';
 import { tableClient } from '../shared/storage/clients';
 import { armAccountDiscovery, armAccountExists } from '../shared/triggers/arm-discovery';
-import type { MigrationClient } from '../shared/triggers/durable-client';
+import type { MigrationClient } from '../shared/pipeline/durable-client';
 import { createTriggerServices, type TriggerServices } from '../shared/triggers/services';
 import { serve, type ServeHandle } from './serve';
 

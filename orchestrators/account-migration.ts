@@ -251,7 +251,11 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
           options: request.targetOptions?.[work.target ?? ''],
         } satisfies MigrateAssetsBatchInput;
       }
-      return { accountId: request.accountId, batch: work.batch };
+      return {
+        accountId: request.accountId,
+        batch: work.batch,
+        notBefore: state.nextKeyCallAt,
+      } satisfies ExportBatchInput;
     }
 
     function failedResult(work: WorkBatch): BatchResult {
@@ -289,6 +293,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
             const result = (task.isCompleted ? task.result : yield task) as BatchResult;
             if (task.isFaulted) throw task.result;
             addResult(tallyFor(state, work), result, work.retryOf);
+            if (result.nextKeyCallAt) state.nextKeyCallAt = result.nextKeyCallAt;
             rememberFailedBatch(state, work, result.failed);
           } catch (error) {
             addResult(tallyFor(state, work), failedResult(work), work.retryOf);
@@ -380,6 +385,7 @@ export function createAccountMigration(deps: AccountMigrationDependencies): Orch
         deletionWarned: _d,
         dirty: _y,
         discoverAttempts: _t,
+        nextKeyCallAt: _k,
         ...rest
       } = state;
       return rest;

@@ -43,6 +43,11 @@ export class RatePacer {
     this.nextSlot = Math.max(this.nextSlot, time);
   }
 
+  /** When the next call may start (undefined before the first): handed on to whoever paces next. */
+  get nextSlotAt(): number | undefined {
+    return Number.isFinite(this.nextSlot) ? this.nextSlot : undefined;
+  }
+
   get stats(): { taken: number; waitedMs: number } {
     return { taken: this.taken, waitedMs: this.waitedMs };
   }

@@ -52,8 +52,9 @@ interface Tally {
  * `streamingLocators` batch, or `getPolicyPropertiesWithSecrets` for each policy of a
  * `contentKeyPolicies` batch. Values go to the secret store; the ledger gets one row per item
  * with the secret names, so a re-run makes no call for a finished item. Calls are paced to the
- * account's key budget by the client; 429s wait for Retry-After; a failed item is recorded and the
- * batch goes on.
+ * account's key budget by the client, starting from `notBefore` (the previous batch's pace) and
+ * handing the pace on in `nextKeyCallAt`; 429s wait for Retry-After; a failed item is recorded and
+ * the batch goes on.
  */
 export async function exportKeysBatch(
   deps: PipelineDependencies,
@@ -65,6 +66,9 @@ export async function exportKeysBatch(
   const client = deps.ams.forSubscription(ref.subscriptionId);
   const reader = snapshotReader(deps.output, input.batch.snapshotPath);
   const tally: Tally = { done: 0, failed: 0, skipped: 0, alreadyDone: 0 };
+  // This process's pacer knows only its own calls: start from the pace the last batch left.
+  const pacer = deps.ams.keyPacer(accountId);
+  if (input.notBefore) pacer.deferUntil(Date.parse(input.notBefore));
 
   const { stats } = await withCallStats(async () => {
     const items: Array<{ name: string; record: LocatorRecord }> = [];
@@ -100,7 +104,13 @@ export async function exportKeysBatch(
       throw new Error(`exportKeysBatch: no keys in snapshot resource "${input.batch.resource}"`);
     }
   });
-  return { ...tally, calls: stats.requests, waitedMs: stats.waitedMs };
+  const next = pacer.nextSlotAt;
+  return {
+    ...tally,
+    calls: stats.requests,
+    waitedMs: stats.waitedMs,
+    ...(next === undefined ? {} : { nextKeyCallAt: new Date(next).toISOString() }),
+  };
 }
 
 async function alreadyDone(

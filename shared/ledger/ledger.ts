@@ -1,5 +1,5 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
-import { RestError } from '@azure/core-rest-pipeline';
+import { ensureTable, statusOf } from '../storage/table-util';
 import { parseAccountId } from '../account-id';
 import { describeError } from '../telemetry/redact';
 
@@ -80,12 +80,6 @@ function toItem(entity: WorkEntity): WorkItem {
   };
 }
 
-function isStatus(error: unknown, status: number): boolean {
-  return error instanceof RestError
-    ? error.statusCode === status
-    : (error as { statusCode?: number })?.statusCode === status;
-}
-
 export class Ledger {
   constructor(
     private readonly table: TableClient,
@@ -93,12 +87,8 @@ export class Ledger {
   ) {}
 
   /** Creates the table if it does not exist. */
-  async ensure(): Promise<void> {
-    try {
-      await this.table.createTable();
-    } catch (error) {
-      if (!isStatus(error, 409)) throw error;
-    }
+  ensure(): Promise<void> {
+    return ensureTable(this.table);
   }
 
   async getAccount(accountId: string): Promise<AccountRecord | undefined> {
@@ -110,7 +100,7 @@ export class Ledger {
       const { partitionKey: _p, rowKey: _r, etag: _e, timestamp: _t, ...record } = entity;
       return record as AccountRecord;
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (statusOf(error) === 404) return undefined;
       throw error;
     }
   }
@@ -136,7 +126,7 @@ export class Ledger {
         await this.table.getEntity<WorkEntity>(accountPartition(accountId), rowKey(key)),
       );
     } catch (error) {
-      if (isStatus(error, 404)) return undefined;
+      if (statusOf(error) === 404) return undefined;
       throw error;
     }
   }

@@ -117,9 +117,12 @@ export const pipelineActivities = {
     raw: unknown,
   ): Promise<BatchResult> => {
     const input = object(ActivityNames.exportKeysBatch, raw) as Partial<ExportBatchInput>;
+    if (input.notBefore !== undefined && Number.isNaN(Date.parse(input.notBefore)))
+      throw new Error('exportKeysBatch: notBefore must be an ISO date');
     return exportKeysBatch(deps, {
       accountId: accountIdOf(ActivityNames.exportKeysBatch, input),
       batch: batchOf(ActivityNames.exportKeysBatch, input),
+      notBefore: input.notBefore,
     });
   },
   [ActivityNames.exportPathsBatch]: async (

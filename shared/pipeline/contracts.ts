@@ -140,6 +140,11 @@ export interface BatchResult {
   calls: number;
   /** Time spent waiting for throttle budgets or Retry-After, in ms. */
   waitedMs: number;
+  /**
+   * Key batches: when the account's next content-key call may start (ISO), for the next batch,
+   * which may run in another process with a pacer of its own.
+   */
+  nextKeyCallAt?: string;
 }
 
 /** The plan the orchestration follows; see shared/planner. */
@@ -193,6 +198,12 @@ export interface ExportBatchInput {
   batch: BatchRef;
   /** exportPathsBatch: the account is read-only, so derive paths from GET data and the .ism. */
   derive?: boolean;
+  /**
+   * exportKeysBatch: no content-key call before this time (ISO): the previous key batch's pace.
+   * Key batches of an account run one at a time but not always in the same process, so the pace
+   * travels with the work and the account's budget holds across Functions instances.
+   */
+  notBefore?: string;
 }
 
 /** requestExtension's input and output. */

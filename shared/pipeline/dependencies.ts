@@ -6,6 +6,7 @@ import type { RetryOptions } from '../ams/retry-policy';
 import { systemClock, type Clock } from '../clock';
 import type { LifeboatConfig } from '../config';
 import { getConfig } from '../config';
+import { CONTAINER_INDEX_TABLE, ContainerIndex } from '../ledger/container-index';
 import { Ledger } from '../ledger/ledger';
 import { createSecretStore, type SecretStore } from '../secrets';
 import { blobService, tableClient } from '../storage/clients';
@@ -28,6 +29,8 @@ export interface PipelineDependencies {
   ams: AmsClientFactory;
   secrets: SecretStore;
   ledger: Ledger;
+  /** Which account owns which storage container (the snapshot records it; blob events read it). */
+  containers: ContainerIndex;
   /** The container snapshots, exports, URL maps and reports are written to. */
   output: ContainerClient;
   mediaStorage: MediaStorage;
@@ -48,6 +51,7 @@ export interface DependencyOverrides {
   ams?: AmsClientFactory;
   secrets?: SecretStore;
   ledger?: Ledger;
+  containers?: ContainerIndex;
   mediaStorage?: MediaStorage;
   output?: ContainerClient;
   log?: (line: string) => void;
@@ -69,9 +73,13 @@ export function createDependencies(
       caCert: overrides.caCert,
       retry: overrides.retry,
     });
-  const ledger =
-    overrides.ledger ??
-    new Ledger(tableClient(config.storage, config.ledgerTable), () => clock.now());
+  const ledgerTable = tableClient(config.storage, config.ledgerTable);
+  const ledger = overrides.ledger ?? new Ledger(ledgerTable, () => clock.now());
+  const containers =
+    overrides.containers ??
+    new ContainerIndex(tableClient(config.storage, CONTAINER_INDEX_TABLE), ledgerTable, () =>
+      clock.now(),
+    );
   const output =
     overrides.output ?? blobService(config.storage).getContainerClient(config.outputContainer);
   const mediaStorage =
@@ -87,6 +95,7 @@ export function createDependencies(
     ams,
     secrets: overrides.secrets ?? createSecretStore(config),
     ledger,
+    containers,
     output,
     mediaStorage,
     log: (line) => write(redactSecrets(line)),

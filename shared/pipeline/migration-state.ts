@@ -58,6 +58,8 @@ export interface MigrationState extends MigrationSummary {
   dirty: boolean;
   /** Consecutive failed attempts to discover the account. */
   discoverAttempts: number;
+  /** The pace the last key batch left: the next one starts no earlier (it may run elsewhere). */
+  nextKeyCallAt?: string;
 }
 
 /** What the orchestration is started (and continued) with. */

@@ -1,64 +1,91 @@
-import { canonicalAccountId } from '../account-id';
-import { OrchestrationNames, type MigrationRequest } from './contracts';
-import { accountInstanceId } from './instance-id';
+import { OrchestrationNames } from './contracts';
+import {
+  findInstance,
+  isActive,
+  type InstanceStatus,
+  type MigrationClient,
+} from './durable-client';
 
 /**
- * Starts an account's orchestration, or finds the one already there: the instance id is derived
- * from the account, so every caller (command line, portal, timer sweep, blob event) meets the same
- * instance and none starts a second. A finished, failed or terminated instance is started afresh:
- * the ledger makes the new run skip what the old one finished.
+ * The one rule for starting an account's orchestration, used by the command line, the portal,
+ * the timer sweep, blob events and request files: the instance id is derived from the account, so
+ * every caller meets the same instance, and none starts a second while it runs. Whether a finished
+ * instance is started afresh is the caller's `restart` rule; the ledger makes a new run skip what
+ * an old one finished.
  */
 
-/** The part of the durable client this needs (the Functions client and the local one both fit). */
-export interface MigrationClient {
-  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus: string; customStatus?: unknown }>;
-}
+export type StartOutcome = 'started' | 'restarted' | 'already-running' | 'finished';
 
 export interface StartResult {
+  outcome: StartOutcome;
   instanceId: string;
-  /** `started`: a new run; `running`: one was already under way; `completed`: done before, kept. */
-  outcome: 'started' | 'running' | 'completed';
-  runtimeStatus: string;
+  status?: InstanceStatus;
 }
 
-const RUNNING = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);
+/** `failed`: start again only after a failure; `always`: also after completion or termination. */
+export type RestartRule = 'never' | 'failed' | 'always';
 
-function isNotFound(error: unknown): boolean {
-  const text = error instanceof Error ? error.message : String(error);
-  return /404|not found|could not find/i.test(text);
+/**
+ * A short lease on "I am starting this instance" (Table storage in Azure: `StartClaims`). Looking
+ * at the status and then starting is not atomic; with several hosts, only the claim holder starts.
+ */
+export interface StartGuard {
+  claim(instanceId: string, by: string): Promise<{ release(): Promise<void> } | undefined>;
 }
 
-export async function startOrFindMigration(
+export async function ensureStarted(
   client: MigrationClient,
-  request: MigrationRequest,
-  options: { restartCompleted?: boolean } = {},
+  instanceId: string,
+  input: unknown,
+  restart: RestartRule,
+  guard?: { claims: StartGuard; by: string },
 ): Promise<StartResult> {
-  const accountId = canonicalAccountId(request.accountId);
-  const instanceId = accountInstanceId(accountId);
-  let status: { runtimeStatus: string } | undefined;
-  try {
-    status = await client.getStatus(instanceId);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
-  if (status && RUNNING.has(status.runtimeStatus)) {
-    return { instanceId, outcome: 'running', runtimeStatus: status.runtimeStatus };
-  }
-  if (status?.runtimeStatus === 'Completed' && !options.restartCompleted) {
-    return { instanceId, outcome: 'completed', runtimeStatus: 'Completed' };
-  }
-  try {
-    await client.startNew(OrchestrationNames.accountMigration, {
+  const settled = (status: InstanceStatus | undefined): StartResult | undefined => {
+    if (status && isActive(status)) return { outcome: 'already-running', instanceId, status };
+    if (status && !mayRestart(status, restart)) return { outcome: 'finished', instanceId, status };
+    return undefined;
+  };
+  const before = await findInstance(client, instanceId);
+  const early = settled(before);
+  if (early) return early;
+
+  const claim = guard ? await guard.claims.claim(instanceId, guard.by) : undefined;
+  if (guard && !claim)
+    return {
+      outcome: 'already-running',
       instanceId,
-      input: { ...request, accountId },
-    });
-  } catch (error) {
-    // Another caller started it between our look and our start: that one is the instance.
-    if (/already exists/i.test(error instanceof Error ? error.message : String(error))) {
-      return { instanceId, outcome: 'running', runtimeStatus: 'Running' };
+      status: await findInstance(client, instanceId),
+    };
+  try {
+    // Someone may have started it between our first look and the claim.
+    const now = guard ? await findInstance(client, instanceId) : before;
+    const late = settled(now);
+    if (late) return late;
+    try {
+      await client.startNew(OrchestrationNames.accountMigration, { instanceId, input });
+    } catch (error) {
+      // A host that checks itself (the local runtime, Durable's own duplicate check) refused:
+      // someone else's start won, and that instance is the one.
+      if (!/already exists/i.test(error instanceof Error ? error.message : String(error)))
+        throw error;
+      return {
+        outcome: 'already-running',
+        instanceId,
+        status: await findInstance(client, instanceId),
+      };
     }
-    throw error;
+    return {
+      outcome: now ? 'restarted' : 'started',
+      instanceId,
+      status: await findInstance(client, instanceId),
+    };
+  } finally {
+    await claim?.release();
   }
-  return { instanceId, outcome: 'started', runtimeStatus: 'Pending' };
+}
+
+function mayRestart(status: InstanceStatus, rule: RestartRule): boolean {
+  if (rule === 'always') return true;
+  if (rule === 'failed') return status.runtimeStatus === 'Failed';
+  return false;
 }

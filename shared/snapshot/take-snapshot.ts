@@ -1,5 +1,5 @@
 import { outputStamp } from '../pipeline/output-stamp';
-import type { AzureMediaServices } from '@azure/arm-mediaservices';
+import type { Asset, AzureMediaServices } from '@azure/arm-mediaservices';
 import type { PagedAsyncIterableIterator } from '@azure/core-paging';
 import { canonicalAccountId, parseAccountId, type AccountRef } from '../account-id';
 import { readAccount } from '../ams/account';
@@ -149,6 +149,7 @@ class SnapshotRun {
             assetName: asset.name,
           });
       },
+      (page) => this.recordContainers(page),
     );
     await this.list('streamingEndpoints', client.streamingEndpoints.list(rg, name));
     await this.listWithChildren('liveEvents', client.liveEvents.list(rg, name), async (event) => {
@@ -265,17 +266,38 @@ class SnapshotRun {
     }
   }
 
-  /** Like list, and for each page runs `children` on its items with bounded concurrency. */
+  /**
+   * Where each asset's blobs live, so a blob event in that container reaches this account's
+   * orchestration (whatever the container's name). One page at a time: memory stays flat.
+   */
+  private async recordContainers(page: Asset[]): Promise<void> {
+    const byStorage = new Map<string, string[]>();
+    for (const asset of page) {
+      if (!asset.container || !asset.storageAccountName) continue;
+      const list = byStorage.get(asset.storageAccountName) ?? [];
+      list.push(asset.container);
+      byStorage.set(asset.storageAccountName, list);
+    }
+    for (const [storageAccount, containers] of byStorage)
+      await this.deps.containers.recordContainers(this.accountId, storageAccount, containers);
+  }
+
+  /**
+   * Like list, and for each page runs `children` on its items with bounded concurrency, then
+   * `onPage` on the whole page.
+   */
   private async listWithChildren<T extends object>(
     type: SnapshotType,
     iterator: PagedAsyncIterableIterator<T>,
     children: (item: T) => Promise<void>,
+    onPage?: (page: T[]) => Promise<void>,
   ): Promise<void> {
     this.writer(type);
     try {
       for await (const page of iterator.byPage()) {
         for (const item of page) await this.record(type, item);
         await forEachLimited(page, CHILD_CONCURRENCY, children);
+        await onPage?.(page);
       }
     } catch (error) {
       this.markUnreadable(type, error);

@@ -1,6 +1,7 @@
 import { EventNames } from '../pipeline/contracts';
 import { badRequest, notAcceptable, unsupportedMediaType } from './errors';
-import type { MigrationDetail, MigrationView, StartResult } from './migrations';
+import type { StartResult } from '../pipeline/start-migration';
+import type { MigrationDetail, MigrationView } from './migrations';
 import { openApiDocument } from './openapi';
 import type { TriggerServices } from './services';
 import { parseMigrationId, parseStartCommand } from './validation';

@@ -1,5 +1,5 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import { statusOf } from './table-util';
+import { statusOf } from '../storage/table-util';
 
 /**
  * Reads the run's artifacts (report, URL map) from blob storage as streams: a URL map of a

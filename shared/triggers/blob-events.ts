@@ -1,9 +1,9 @@
 import type { Ledger } from '../ledger/ledger';
 import { EventNames, type MigrationRequest } from '../pipeline/contracts';
-import { accountInstanceId, storageOnlyInstanceId } from './account-instance';
-import type { ContainerIndex } from './container-index';
+import { accountInstanceId, storageOnlyInstanceId } from '../pipeline/instance-id';
+import type { ContainerIndex } from '../ledger/container-index';
 import type { BlobEventDebouncer } from './debounce';
-import { findInstance, isActive, type MigrationClient } from './durable-client';
+import { findInstance, isActive, type MigrationClient } from '../pipeline/durable-client';
 import type { MigrationService, StorageOnlyMigrationRequest } from './migrations';
 import { summarySource, readSummary } from './summary-view';
 

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Clock } from '../clock';
-import { ensureTable, statusOf } from './table-util';
+import { ensureTable, statusOf } from '../storage/table-util';
 
 /**
  * Debounces blob events per container in Table storage (Functions scale out, so process memory

@@ -2,16 +2,21 @@ import type { Clock } from '../clock';
 import type { AccountRecord, Ledger } from '../ledger/ledger';
 import { EventNames, OrchestrationNames, type MigrationRequest } from '../pipeline/contracts';
 import { redactSecrets } from '../telemetry/redact';
-import { accountInstanceId, parseMigrationInstanceId } from './account-instance';
+import { accountInstanceId, parseMigrationInstanceId } from '../pipeline/instance-id';
 import type { ArtifactReader, ArtifactStream } from './artifacts';
 import {
   findInstance,
   isActive,
   type InstanceStatus,
   type MigrationClient,
-} from './durable-client';
+} from '../pipeline/durable-client';
 import { conflict, notFound } from './errors';
-import type { StartClaims } from './start-claims';
+import {
+  ensureStarted,
+  type RestartRule,
+  type StartGuard,
+  type StartResult,
+} from '../pipeline/start-migration';
 import { readSummary, summarySource, type SummaryView } from './summary-view';
 
 /**
@@ -23,7 +28,7 @@ import { readSummary, summarySource, type SummaryView } from './summary-view';
 export interface MigrationServiceDeps {
   client: MigrationClient;
   ledger: Ledger;
-  claims: StartClaims;
+  claims: StartGuard;
   artifacts: ArtifactReader;
   clock: Clock;
   /**
@@ -32,16 +37,6 @@ export interface MigrationServiceDeps {
    */
   accountExists?: (accountId: string) => Promise<boolean | undefined>;
 }
-
-export type StartOutcome = 'started' | 'restarted' | 'already-running' | 'finished';
-
-export interface StartResult {
-  outcome: StartOutcome;
-  instanceId: string;
-  status?: InstanceStatus;
-}
-
-export type RestartRule = 'never' | 'failed' | 'always';
 
 /**
  * The input of a storage-only run: the account is deleted, so only one container's blobs are left
@@ -88,58 +83,17 @@ const iso = (d: Date | string | undefined): string | undefined =>
 export class MigrationService {
   constructor(private readonly deps: MigrationServiceDeps) {}
 
-  /**
-   * Starts the instance unless it runs (or has finished and `restart` says leave it). Two callers
-   * racing for the same instance: one starts, the other answers with the status.
-   */
-  async ensureStarted(
+  /** Starts the instance by the one start rule, holding a start claim so hosts do not race. */
+  ensureStarted(
     instanceId: string,
     input: MigrationRequest,
     restart: RestartRule,
     by: string,
   ): Promise<StartResult> {
-    const { client, claims } = this.deps;
-    const before = await findInstance(client, instanceId);
-    if (before && isActive(before))
-      return { outcome: 'already-running', instanceId, status: before };
-    if (before && !mayRestart(before, restart))
-      return { outcome: 'finished', instanceId, status: before };
-
-    const claim = await claims.claim(instanceId, by);
-    if (!claim) {
-      return {
-        outcome: 'already-running',
-        instanceId,
-        status: await findInstance(client, instanceId),
-      };
-    }
-    try {
-      // Someone may have started it between our first look and the claim.
-      const now = await findInstance(client, instanceId);
-      if (now && isActive(now)) return { outcome: 'already-running', instanceId, status: now };
-      if (now && !mayRestart(now, restart)) return { outcome: 'finished', instanceId, status: now };
-
-      try {
-        await client.startNew(OrchestrationNames.accountMigration, { instanceId, input });
-      } catch (error) {
-        // A host that checks itself (the local runtime, Durable's own duplicate check) refused:
-        // someone else's start won, and that instance is the one.
-        if (!/already exists/i.test(error instanceof Error ? error.message : String(error)))
-          throw error;
-        return {
-          outcome: 'already-running',
-          instanceId,
-          status: await findInstance(client, instanceId),
-        };
-      }
-      return {
-        outcome: now ? 'restarted' : 'started',
-        instanceId,
-        status: await findInstance(client, instanceId),
-      };
-    } finally {
-      await claims.release(claim);
-    }
+    return ensureStarted(this.deps.client, instanceId, input, restart, {
+      claims: this.deps.claims,
+      by,
+    });
   }
 
   /** A portal start: checks the account is known, then ensureStarted on its instance. */
@@ -277,12 +231,6 @@ export class MigrationService {
       nextWakeUpAt: summary.nextWakeUpAt,
     };
   }
-}
-
-function mayRestart(status: InstanceStatus, rule: RestartRule): boolean {
-  if (rule === 'always') return true;
-  if (rule === 'failed') return status.runtimeStatus === 'Failed';
-  return false;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -3,10 +3,11 @@ import type { TableClient } from '@azure/data-tables';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Clock } from '../clock';
 import { describeError } from '../telemetry/redact';
-import { accountInstanceId } from './account-instance';
+import { accountInstanceId } from '../pipeline/instance-id';
 import { ApiError } from './errors';
-import type { MigrationService, StartOutcome } from './migrations';
-import { ensureTable, statusOf } from './table-util';
+import type { StartOutcome } from '../pipeline/start-migration';
+import type { MigrationService } from './migrations';
+import { ensureTable, statusOf } from '../storage/table-util';
 import { parseStartCommand, type StartCommand, type StartDefaults } from './validation';
 
 /**

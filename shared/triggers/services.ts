@@ -7,9 +7,9 @@ import { blobService, tableClient } from '../storage/clients';
 import type { TargetName } from '../targets/target';
 import { blobArtifactReader } from './artifacts';
 import type { BlobEventDeps } from './blob-events';
-import { ContainerIndex } from './container-index';
+import { CONTAINER_INDEX_TABLE, ContainerIndex } from '../ledger/container-index';
 import { BlobEventDebouncer } from './debounce';
-import type { MigrationClient } from './durable-client';
+import type { MigrationClient } from '../pipeline/durable-client';
 import { MigrationService } from './migrations';
 import type { RequestFileDeps } from './request-files';
 import { StartClaims } from './start-claims';
@@ -25,7 +25,7 @@ export const TableNames = {
   /** Start leases, blob-event debounce windows, processed request files. */
   triggers: 'lifeboattriggers',
   /** Storage account / container to Media Services account. */
-  containers: 'lifeboatcontainers',
+  containers: CONTAINER_INDEX_TABLE,
 } as const;
 
 export interface TriggerServices {

@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import type { Clock } from '../clock';
-import { ensureTable, statusOf } from './table-util';
+import type { StartGuard } from '../pipeline/start-migration';
+import { ensureTable, statusOf } from '../storage/table-util';
 
 /**
  * A short lease on "I am starting this instance", in Table storage. Checking the status and then
@@ -10,9 +11,9 @@ import { ensureTable, statusOf } from './table-util';
  */
 const PARTITION = 'start';
 
+/** A claim held: released once the start is visible in the instance's status. */
 export interface Claim {
-  rowKey: string;
-  etag: string;
+  release(): Promise<void>;
 }
 
 interface ClaimEntity {
@@ -22,7 +23,7 @@ interface ClaimEntity {
   by: string;
 }
 
-export class StartClaims {
+export class StartClaims implements StartGuard {
   constructor(
     private readonly table: TableClient,
     private readonly clock: Clock,
@@ -44,7 +45,7 @@ export class StartClaims {
     };
     try {
       const created = await this.table.createEntity(entity);
-      return { rowKey, etag: created.etag ?? '*' };
+      return this.held(rowKey, created.etag);
     } catch (error) {
       if (statusOf(error) !== 409) throw error;
     }
@@ -59,17 +60,20 @@ export class StartClaims {
     if (this.clock.now() - Number(existing.claimedAt) < this.leaseMs) return undefined;
     try {
       const replaced = await this.table.updateEntity(entity, 'Replace', { etag: existing.etag });
-      return { rowKey, etag: replaced.etag ?? '*' };
+      return this.held(rowKey, replaced.etag);
     } catch (error) {
       if (statusOf(error) === 412 || statusOf(error) === 404) return undefined;
       throw error;
     }
   }
 
-  /** Gives a claim back once the start is visible in the instance's status. */
-  async release(claim: Claim): Promise<void> {
+  private held(rowKey: string, etag: string | undefined): Claim {
+    return { release: () => this.release(rowKey, etag ?? '*') };
+  }
+
+  private async release(rowKey: string, etag: string): Promise<void> {
     try {
-      await this.table.deleteEntity(PARTITION, claim.rowKey, { etag: claim.etag });
+      await this.table.deleteEntity(PARTITION, rowKey, { etag });
     } catch (error) {
       // Already expired and taken over, or gone: nothing of ours to release.
       if (statusOf(error) !== 412 && statusOf(error) !== 404) throw error;

@@ -5,8 +5,8 @@ import type { ExtensionPolicy } from '../config';
 import { EventNames, type MigrationRequest } from '../pipeline/contracts';
 import type { TargetName } from '../targets/target';
 import { describeError } from '../telemetry/redact';
-import { accountInstanceId } from './account-instance';
-import type { ContainerIndex } from './container-index';
+import { accountInstanceId } from '../pipeline/instance-id';
+import type { ContainerIndex } from '../ledger/container-index';
 import type { MigrationService } from './migrations';
 
 /**

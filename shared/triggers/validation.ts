@@ -2,7 +2,7 @@ import { canonicalAccountId, formatAccountId } from '../account-id';
 import type { ExtensionPolicy } from '../config';
 import type { MigrationRequest } from '../pipeline/contracts';
 import type { TargetName } from '../targets/target';
-import { parseMigrationInstanceId, type ParsedInstanceId } from './account-instance';
+import { parseMigrationInstanceId, type ParsedInstanceId } from '../pipeline/instance-id';
 import { badRequest } from './errors';
 
 /**

@@ -19,7 +19,7 @@ import { systemClock } from '../../shared/clock';
 import { loadConfig } from '../../shared/config';
 import { EventNames, OrchestrationNames } from '../../shared/pipeline/contracts';
 import { tableClient } from '../../shared/storage/clients';
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { handleAssetBlobEvent, type BlobEventInput } from '../../shared/triggers/blob-events';
 import { createTriggerServices } from '../../shared/triggers/services';
 

@@ -2,6 +2,8 @@ import type { Fault } from '../../emulators/ams';
 import {
   DAY,
   START,
+  expectSecuredBeforeReadOnly,
+  fitsAccount,
   generatedAccount,
   keyCallsByLocator,
   ledgerRows,
@@ -91,22 +93,19 @@ function everyTenthRequestFails(requests: number): Fault[] {
   }));
 }
 
-describe('the same migration with 10% of the calls failing (429, 5xx, dropped connections)', () => {
-  it('reaches the same final result, and no secret appears in any output', async () => {
+describe('(a) again, with 10% of the calls failing (429, 5xx, dropped connections)', () => {
+  it('reaches the same final result as (a), and no secret appears in any output', async () => {
     const name = 'flakyacct';
+    const readOnlyAt = START + 30 * DAY;
     const world = await startWorld({
-      accounts: [
-        generatedAccount(name, { retirementDate: START + 30 * DAY, assets: 300, clear: 0.2 }),
-      ],
-      faults: everyTenthRequestFails(20_000),
+      accounts: [fitsAccount(name, readOnlyAt)],
+      faults: everyTenthRequestFails(40_000),
       // The service allows a little less than the pipeline paces to: some calls answer 429.
       emulatorKeyBudgetPerHour: 1000,
     });
     try {
       await world.migrate(name, { tuning: { watchIntervalHours: 24 * 7 } });
       await runToEnd(world);
-      const summary = await world.summary(name);
-      expect(summary?.outcome).toBe('completed');
       const byStatus: Record<string, number> = {};
       for (const c of Object.values(world.emu.admin.counts()))
         for (const [status, n] of Object.entries(c.byStatus))
@@ -120,21 +119,15 @@ describe('the same migration with 10% of the calls failing (429, 5xx, dropped co
       // emulator does not count, so the counted failures (5xx and 429) are a little lower.
       expect(failed / total).toBeGreaterThanOrEqual(0.06);
       expect(byStatus['503']).toBeGreaterThan(0);
+      expect(byStatus['500']).toBeGreaterThan(0);
       expect(byStatus['429']).toBeGreaterThan(0);
-      const encrypted = summary!.snapshots[0]!.counts.encryptedLocators ?? 0;
-      expect(encrypted).toBeGreaterThan(0);
-      const keys = await ledgerRows(world, name, 'contentKeys');
-      expect(keys.filter((k) => k.status === 'done')).toHaveLength(encrypted);
-      expect(keyCallsByLocator(world).size).toBe(encrypted);
-      const paths = await ledgerRows(world, name, 'paths');
-      expect(paths.filter((p) => p.status === 'done')).toHaveLength(300);
-      expect(summary!.tallies.keys.failed).toBe(0);
+      await expectSecuredBeforeReadOnly(world, name, readOnlyAt);
 
       // The secret scan: every value the secret store holds, against every output.
+      const summary = await world.summary(name);
       const secrets = await storedSecrets(world.secretsDir);
-      expect(secrets.length).toBeGreaterThanOrEqual(encrypted);
       const values = [...new Set(secrets.flatMap(secretValues))];
-      expect(values.length).toBeGreaterThanOrEqual(encrypted);
+      expect(values.length).toBeGreaterThanOrEqual(2_000);
       const outputs = await outputTexts(world);
       const record = await world.host.runtime.getRecord(summary!.instanceId);
       const places: Array<[string, string]> = [

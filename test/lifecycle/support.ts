@@ -244,3 +244,52 @@ export function secretValues(stored: string): string[] {
   walk(parsed, '');
   return out;
 }
+
+/** Must show (a)'s account: 2,000 encrypted locators (one per asset), expiring at `readOnlyAt`. */
+export function fitsAccount(name: string, readOnlyAt: number): SeedAccount {
+  return generatedAccount(name, { retirementDate: readOnlyAt, assets: 2_000 });
+}
+
+/**
+ * Must show (a)'s final result, shared by the run without faults and the run with 10% of the calls
+ * failing: completed without the extension; every content key asked for exactly once with success
+ * and stored, every policy secret and every path (none derived) exported, all before read-only; the
+ * window watched to the end (final snapshot before read-only, deletion warning), URL map and report.
+ */
+export async function expectSecuredBeforeReadOnly(
+  world: World,
+  name: string,
+  readOnlyAt: number,
+  locators = 2_000,
+): Promise<void> {
+  const summary = await world.summary(name);
+  expect(summary?.outcome).toBe('completed');
+  expect(summary?.extension.requested).toBe(false);
+  expect(summary?.plan?.requestExtension).toBe(false);
+  expect(world.emu.admin.requests({ operation: 'mediaservices.update' })).toHaveLength(0);
+
+  const calls = keyCallsByLocator(world);
+  expect(calls.size).toBe(locators);
+  expect([...calls.values()].filter((n) => n !== 1)).toEqual([]);
+  const before = (rows: Array<{ status: string; updatedAt: string }>) =>
+    rows.filter((r) => r.status !== 'done' || Date.parse(r.updatedAt) >= readOnlyAt);
+  const keys = await ledgerRows(world, name, 'contentKeys');
+  expect(keys).toHaveLength(locators);
+  expect(before(keys)).toEqual([]);
+  expect((await storedSecrets(world.secretsDir)).length).toBeGreaterThanOrEqual(locators);
+  const secrets = await ledgerRows(world, name, 'policySecrets');
+  expect(secrets.length).toBeGreaterThan(0);
+  expect(before(secrets)).toEqual([]);
+  const paths = await ledgerRows(world, name, 'paths');
+  expect(paths).toHaveLength(locators);
+  expect(before(paths)).toEqual([]);
+  expect(paths.filter((p) => p.details?.derived === true)).toEqual([]);
+
+  const timeline = summary!.timeline.map((e) => `${e.at} ${e.what}`).join('\n');
+  const final = summary!.timeline.find((e) => e.what.startsWith('final snapshot'));
+  expect(final && Date.parse(final.at)).toBeLessThan(readOnlyAt);
+  expect(timeline).toMatch(/warning: the account and all its metadata will be deleted/);
+  expect(summary!.tallies.keys).toMatchObject({ total: locators, done: locators, failed: 0 });
+  expect(summary!.urlMap).toBeDefined();
+  expect(summary!.report?.htmlPath).toBeTruthy();
+}

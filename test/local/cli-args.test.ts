@@ -31,7 +31,9 @@ describe('parseCli', () => {
       armEndpoint: undefined,
       caCert: undefined,
       progress: true,
+      restart: false,
     });
+    expect(parseCli(['migrate', '--account', A, '--restart'])).toMatchObject({ restart: true });
   });
 
   it('parses migrate for a subscription limited to resource groups', () => {

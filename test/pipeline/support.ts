@@ -115,12 +115,14 @@ export async function outputTexts(deps: PipelineDependencies): Promise<Map<strin
   return out;
 }
 
+type Tally = Required<Omit<BatchResult, 'nextKeyCallAt'>>;
+
 /** Runs batches one after another and adds up their results, as the orchestration's tally does. */
 export async function runBatches(
   refs: BatchRef[],
   run: (b: BatchRef) => Promise<BatchResult>,
-): Promise<Required<BatchResult>> {
-  const total: Required<BatchResult> = {
+): Promise<Tally> {
+  const total: Tally = {
     done: 0,
     failed: 0,
     skipped: 0,
@@ -130,7 +132,7 @@ export async function runBatches(
   };
   for (const b of refs) {
     const r = await run(b);
-    for (const k of Object.keys(total) as Array<keyof BatchResult>) total[k] += r[k] ?? 0;
+    for (const k of Object.keys(total) as Array<keyof Tally>) total[k] += r[k] ?? 0;
   }
   return total;
 }

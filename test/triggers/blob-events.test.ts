@@ -1,5 +1,5 @@
 import { Ledger } from '../../shared/ledger/ledger';
-import { accountInstanceId, storageOnlyInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId, storageOnlyInstanceId } from '../../shared/pipeline/instance-id';
 import { handleAssetBlobEvent, type BlobEventInput } from '../../shared/triggers/blob-events';
 import { handleRequestFile, RESULTS_CONTAINER } from '../../shared/triggers/request-files';
 import { runtimeServices, startsOf } from './support/runtime';

@@ -1,5 +1,5 @@
 import { Ledger } from '../../shared/ledger/ledger';
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { FakeDurableClient } from './support/fake-client';
 import { call } from './support/http';
 import { accountArmId, SUB, testServices } from './support/services';

@@ -16,7 +16,7 @@ import {
 import { serveLocal, type LocalServeHandle } from '../../local/serve-host';
 import { loadConfig } from '../../shared/config';
 import { createDependencies, setDependencies } from '../../shared/pipeline/dependencies';
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { LocalSecretStore } from '../../shared/secrets';
 import { connectionStringMediaStorage } from '../../shared/storage/media-storage';
 import { testStorageConnectionString, uniqueName } from '../support/storage';

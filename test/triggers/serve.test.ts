@@ -1,6 +1,6 @@
 import { serve, type ServeHandle } from '../../local/serve';
 import { parseServeArgs } from '../../local/serve-args';
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { FakeDurableClient } from './support/fake-client';
 import { accountArmId, SUB, testServices } from './support/services';
 

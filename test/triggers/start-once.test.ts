@@ -1,4 +1,4 @@
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { handleAssetBlobEvent } from '../../shared/triggers/blob-events';
 import { runSweep } from '../../shared/triggers/sweep';
 import { call } from './support/http';

@@ -1,5 +1,5 @@
 import { OrchestrationNames, type MigrationSummary } from '../../shared/pipeline/contracts';
-import { storageOnlyInstanceId } from '../../shared/triggers/account-instance';
+import { storageOnlyInstanceId } from '../../shared/pipeline/instance-id';
 import type { StorageOnlyMigrationRequest } from '../../shared/triggers/migrations';
 import { migrateContainer, parseMigrateContainerInput } from '../../shared/targets/dispatch';
 import { DAY, RG, START, SUB, accountIdOf, startWorld, type World } from '../lifecycle/support';

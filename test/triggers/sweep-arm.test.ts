@@ -1,7 +1,7 @@
 import { AzureMediaServices } from '@azure/arm-mediaservices';
 import { startAmsEmulator, type AmsEmulatorHandle } from '../../emulators/ams';
 import { Ledger } from '../../shared/ledger/ledger';
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { armAccountDiscovery, armAccountExists } from '../../shared/triggers/arm-discovery';
 import { runSweep } from '../../shared/triggers/sweep';
 import { instancesIn, runtimeServices, startsOf } from './support/runtime';

@@ -1,4 +1,4 @@
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { runSweep, type DiscoveredAccount } from '../../shared/triggers/sweep';
 import { FakeDurableClient } from './support/fake-client';
 import { instancesIn, runtimeServices, startsOf } from './support/runtime';

@@ -2,7 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import { BlobEventDebouncer } from '../../shared/triggers/debounce';
 import { parseRequestFile } from '../../shared/triggers/request-files';
 import { parseMigrationId, parseStartCommand } from '../../shared/triggers/validation';
-import { storageOnlyInstanceId } from '../../shared/triggers/account-instance';
+import { storageOnlyInstanceId } from '../../shared/pipeline/instance-id';
 import { parseBlobCreated } from '../../shared/triggers/blob-events';
 import { testStorageConnectionString, uniqueName } from '../support/storage';
 import { accountArmId, SUB } from './support/services';

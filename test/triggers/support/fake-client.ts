@@ -1,4 +1,4 @@
-import type { InstanceStatus, MigrationClient } from '../../../shared/triggers/durable-client';
+import type { InstanceStatus, MigrationClient } from '../../../shared/pipeline/durable-client';
 
 /**
  * An in-memory stand-in for the durable client, for unit tests of the handlers' request and

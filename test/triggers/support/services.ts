@@ -3,7 +3,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { formatAccountId } from '../../../shared/account-id';
 import { systemClock, type Clock } from '../../../shared/clock';
 import { loadConfig, type LifeboatConfig } from '../../../shared/config';
-import type { MigrationClient } from '../../../shared/triggers/durable-client';
+import type { MigrationClient } from '../../../shared/pipeline/durable-client';
 import { createTriggerServices, type TriggerServices } from '../../../shared/triggers/services';
 import type { ListAccounts } from '../../../shared/triggers/sweep';
 import { testStorageConnectionString, uniqueName } from '../../support/storage';

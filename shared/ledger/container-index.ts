@@ -1,6 +1,6 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { canonicalAccountId } from '../account-id';
-import { ensureTable, statusOf } from './table-util';
+import { ensureTable, statusOf } from '../storage/table-util';
 
 /**
  * Which Media Services account a storage container belongs to, for blob events: an event names a
@@ -11,10 +11,15 @@ import { ensureTable, statusOf } from './table-util';
  * - storage account + container -> media account (from the snapshot: containers an asset points
  *   to that do not follow the `asset-` naming).
  */
+/** The table's default name. */
+export const CONTAINER_INDEX_TABLE = 'lifeboatcontainers';
+
 const STORAGE_PARTITION = 'storage';
 const CONTAINER_PARTITION = 'container';
 const UNKNOWN_PARTITION = 'unknown-storage';
 const ASSET_CONTAINER = /^asset-/i;
+/** The most rows one Table transaction may hold. */
+const TRANSACTION_ROWS = 100;
 
 interface IndexEntity {
   partitionKey: string;
@@ -53,22 +58,28 @@ export class ContainerIndex {
     }
   }
 
+  /**
+   * Records the containers the account's assets live in (from the snapshot), in transactions of
+   * 100 rows: an explicit row beats the `asset-*` convention, and also places containers of a
+   * storage account that two Media Services accounts share.
+   */
   async recordContainers(
     accountId: string,
     storageAccount: string,
-    containers: string[],
+    containers: Iterable<string>,
   ): Promise<void> {
     await ensureTable(this.table);
     const owner = canonicalAccountId(accountId);
-    for (const container of new Set(containers.map((c) => c.toLowerCase()))) {
-      await this.table.upsertEntity<IndexEntity>(
-        {
-          partitionKey: CONTAINER_PARTITION,
-          rowKey: containerKey(storageAccount, container),
-          accountId: owner,
-        },
-        'Replace',
-      );
+    const keys = [...new Set([...containers].map((c) => containerKey(storageAccount, c)))];
+    for (let i = 0; i < keys.length; i += TRANSACTION_ROWS) {
+      const actions: TransactionAction[] = keys
+        .slice(i, i + TRANSACTION_ROWS)
+        .map((rowKey) => [
+          'upsert',
+          { partitionKey: CONTAINER_PARTITION, rowKey, accountId: owner },
+          'Replace',
+        ]);
+      await this.table.submitTransaction(actions);
     }
   }
 
