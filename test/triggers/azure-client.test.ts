@@ -24,7 +24,7 @@ import { formatAccountId } from '../../shared/account-id';
 import { EventNames, OrchestrationNames } from '../../shared/pipeline/contracts';
 import { LocalSecretStore } from '../../shared/secrets';
 import { connectionStringMediaStorage } from '../../shared/storage/media-storage';
-import { accountInstanceId } from '../../shared/triggers/account-instance';
+import { accountInstanceId } from '../../shared/pipeline/instance-id';
 import { startTestEmulator } from '../support/ams-emulator';
 import { testStorageConnectionString, uniqueName } from '../support/storage';
 import { expectDocumented } from './support/openapi-check';
