@@ -1,4 +1,6 @@
+import { Agent } from 'node:https';
 import { app, type InvocationContext } from '@azure/functions';
+import type { TokenCredential } from '@azure/core-auth';
 import * as df from 'durable-functions';
 import { AzureMediaServices } from '@azure/arm-mediaservices';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -72,14 +74,34 @@ export function registerTriggers(
   }
 }
 
+/**
+ * What a test may replace to run the Azure services without Azure: Resource Manager is then the
+ * AMS emulator (`LIFEBOAT_ARM_ENDPOINT`), signed by its credential and trusted by its CA. In Azure
+ * nothing is passed: the managed identity and the platform's trust store.
+ */
+export interface AzureServiceOverrides {
+  credential?: TokenCredential;
+  /** Extra CA certificate (PEM) to trust for Resource Manager calls. */
+  armCaCert?: string | Buffer;
+}
+
 /** Services in Azure: storage and Resource Manager clients once per process, the client per call. */
-export function azureServicesFor(config: LifeboatConfig): ServicesFor {
-  const credential = new DefaultAzureCredential();
+export function azureServicesFor(
+  config: LifeboatConfig,
+  overrides: AzureServiceOverrides = {},
+): ServicesFor {
+  const credential = overrides.credential ?? new DefaultAzureCredential();
+  const agent = overrides.armCaCert
+    ? new Agent({ ca: overrides.armCaCert, keepAlive: true })
+    : undefined;
   const mediaClients = new Map<string, AzureMediaServices>();
   const mediaClient = (subscriptionId: string) => {
     let client = mediaClients.get(subscriptionId);
     if (!client) {
-      client = new AzureMediaServices(credential, subscriptionId, { endpoint: config.armEndpoint });
+      client = new AzureMediaServices(credential, subscriptionId, {
+        endpoint: config.armEndpoint,
+        ...(agent ? { agent } : {}),
+      });
       mediaClients.set(subscriptionId, client);
     }
     return client;
