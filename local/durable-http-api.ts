@@ -52,17 +52,7 @@ export interface DurableClientBindingData {
   taskHubName: string;
   connectionName: string | null;
   creationUrls: { createNewInstancePostUri: string; createAndWaitOnNewInstancePostUri: string };
-  managementUrls: {
-    id: string;
-    statusQueryGetUri: string;
-    sendEventPostUri: string;
-    terminatePostUri: string;
-    rewindPostUri: string;
-    purgeHistoryDeleteUri: string;
-    restartPostUri: string;
-    suspendPostUri: string;
-    resumePostUri: string;
-  };
+  managementUrls: ManagementLinks;
   baseUrl: string;
   requiredQueryStringParameters: string;
   rpcBaseUrl: string;
