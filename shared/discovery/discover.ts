@@ -58,6 +58,8 @@ export async function discoverAccount(
     observedAt,
     ...(state.counts ? { counts: JSON.stringify(state.counts) } : {}),
   });
+  // Blob events in this account's asset-* containers are routed by storage account.
+  await deps.containers.recordStorageAccounts(accountId, storageAccounts);
   return state;
 }
 

@@ -59,9 +59,9 @@ export class ContainerIndex {
   }
 
   /**
-   * Records the containers the account's assets live in (from the snapshot), in transactions of
-   * 100 rows: an explicit row beats the `asset-*` convention, and also places containers of a
-   * storage account that two Media Services accounts share.
+   * Records containers of the account's assets that the `asset-*` convention does not place (the
+   * snapshot passes every asset's container), in transactions of 100 rows. Convention-named ones
+   * are left to the storage-account row: one row per asset would cost a write per asset.
    */
   async recordContainers(
     accountId: string,
@@ -70,7 +70,8 @@ export class ContainerIndex {
   ): Promise<void> {
     await ensureTable(this.table);
     const owner = canonicalAccountId(accountId);
-    const keys = [...new Set([...containers].map((c) => containerKey(storageAccount, c)))];
+    const unusual = [...containers].filter((c) => !ASSET_CONTAINER.test(c));
+    const keys = [...new Set(unusual.map((c) => containerKey(storageAccount, c)))];
     for (let i = 0; i < keys.length; i += TRANSACTION_ROWS) {
       const actions: TransactionAction[] = keys
         .slice(i, i + TRANSACTION_ROWS)
