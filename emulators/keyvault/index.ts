@@ -30,6 +30,8 @@ export interface KeyVaultEmulatorOptions {
   /** Clock for timestamps and the throttle window; default real time. */
   clock?: Clock;
   tls?: TlsMaterial;
+  /** The resource the 401 challenge names; default `https://vault.localhost` (verifies). */
+  challengeResource?: string;
 }
 
 export interface KeyVaultAdmin {
@@ -107,7 +109,7 @@ export async function startKeyVaultEmulator(
   const vault = new Vault({
     clock: options.clock ?? systemClock,
     vaultUrl: () => vaultUrl,
-    resource: `https://${EMULATOR_VAULT_DOMAIN}`,
+    resource: options.challengeResource ?? `https://${EMULATOR_VAULT_DOMAIN}`,
     tenantId: '00000000-0000-0000-0000-000000000000',
     token,
     budget: options.budget,

@@ -40,6 +40,8 @@ export class SecretStoreError extends Error {
 /** Key Vault for the Azure deployment; the Function App's managed identity needs get and set. */
 export class KeyVaultSecretStore implements SecretStore {
   private readonly client: SecretClient;
+  /** Settles when the first call (which meets Key Vault's 401 challenge) has finished. */
+  private challenged?: Promise<void>;
 
   constructor(
     vaultUrl: string,
@@ -64,10 +66,12 @@ export class KeyVaultSecretStore implements SecretStore {
         'SecretTooLarge',
       );
     try {
-      await this.client.setSecret(name, value, {
-        tags: tags && fitTags(tags),
-        contentType: 'text/plain',
-      });
+      await this.afterChallenge(() =>
+        this.client.setSecret(name, value, {
+          tags: tags && fitTags(tags),
+          contentType: 'text/plain',
+        }),
+      );
     } catch (error) {
       throw storeError('set', name, error, value);
     }
@@ -75,11 +79,29 @@ export class KeyVaultSecretStore implements SecretStore {
 
   async get(name: string): Promise<string | undefined> {
     try {
-      return (await this.client.getSecret(name)).value;
+      return (await this.afterChallenge(() => this.client.getSecret(name))).value;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw storeError('get', name, error);
     }
+  }
+
+  /**
+   * The SDK learns the token's scope from a 401 challenge on its first request. Concurrent first
+   * calls would each go out without a token (and the SDK strips the body of the one it holds for
+   * the challenge, which it may then fail to restore), so calls wait for the first to finish.
+   */
+  private async afterChallenge<T>(call: () => Promise<T>): Promise<T> {
+    if (this.challenged) {
+      await this.challenged;
+      return call();
+    }
+    const first = call();
+    this.challenged = first.then(
+      () => undefined,
+      () => undefined,
+    );
+    return first;
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   secretName,
   type KeyVaultSecretStoreOptions,
 } from '../../shared/secrets';
+import { loadConfig } from '../../shared/config';
 
 /** A content key as AMS returns it: 16 random bytes, base64. */
 const keyValue = (i: number) =>
@@ -52,6 +53,23 @@ describe('Key Vault secret store against the Key Vault emulator', () => {
       expect(counts.byOperation.setSecret).toEqual({ 401: 1, 200: 1 });
       expect(emu.admin.tokenScopes()).toEqual(['https://vault.localhost/.default']);
       expect(emu.vaultUrl).toMatch(/^https:\/\/lifeboat\.vault\.localhost:\d+$/);
+    });
+
+    it("is refused by the SDK when the challenge names a resource outside the vault's domain", async () => {
+      const foreign = await startKeyVaultEmulator({ challengeResource: 'https://vault.azure.net' });
+      try {
+        const client = new SecretClient(
+          foreign.vaultUrl,
+          foreign.credential,
+          foreign.clientOptions,
+        );
+        await expect(client.getSecret('any')).rejects.toThrow(
+          /does not match the requested domain/,
+        );
+        expect(foreign.admin.tokenScopes()).toEqual([]);
+      } finally {
+        await foreign.stop();
+      }
     });
 
     it('answers the SecretBundle shape: id with version, attributes, tags, contentType', async () => {
@@ -225,6 +243,8 @@ describe('Key Vault secret store against the Key Vault emulator', () => {
       expect(counts[429]).toBeGreaterThan(100);
       expect(counts[503]).toBe(10);
       expect(counts[0]).toBe(3);
+      // One challenge for the store, not one per concurrent first request.
+      expect(counts[401]).toBe(1);
       // A retried write may land twice (an answer lost with its connection): same value, newer version.
       expect(counts[200]).toBeGreaterThanOrEqual(300);
     }, 60_000);
@@ -243,10 +263,15 @@ describe('Key Vault secret store against the Key Vault emulator', () => {
   describe('createSecretStore', () => {
     it('picks Key Vault when keyVaultUrl is set, else the local folder', async () => {
       const localSecretsDir = await mkdtemp(join(tmpdir(), 'kv-select-'));
-      const kv = createSecretStore(
-        { keyVaultUrl: emu.vaultUrl, localSecretsDir },
-        { credential: emu.credential, clientOptions: emu.clientOptions },
-      );
+      const config = loadConfig({
+        LIFEBOAT_STORAGE: 'UseDevelopmentStorage=true',
+        LIFEBOAT_KEY_VAULT_URL: `${emu.vaultUrl}/`,
+        LIFEBOAT_LOCAL_SECRETS_DIR: localSecretsDir,
+      });
+      const kv = createSecretStore(config, {
+        credential: emu.credential,
+        clientOptions: emu.clientOptions,
+      });
       expect(kv).toBeInstanceOf(KeyVaultSecretStore);
       await kv.put('selected', keyValue(7));
       expect(emu.admin.versions('selected').map((v) => v.value)).toEqual([keyValue(7)]);
