@@ -312,16 +312,15 @@ export class Vault {
     const skip = Number(url.searchParams.get('$skiptoken') ?? '0');
     if (!Number.isInteger(skip) || skip < 0) return badParameter('The $skiptoken is invalid.');
     const slice = items.slice(skip, skip + size);
-    const next = skip + size < items.length ? skip + size : undefined;
-    const link = new URL(base);
-    link.searchParams.set('api-version', url.searchParams.get('api-version')!);
-    link.searchParams.set('$skiptoken', String(next));
-    link.searchParams.set('maxresults', String(size));
-    return {
-      status: 200,
-      headers: {},
-      body: { value: slice.map(render), nextLink: next === undefined ? null : link.toString() },
-    };
+    let nextLink: string | null = null;
+    if (skip + size < items.length) {
+      const link = new URL(base);
+      link.searchParams.set('api-version', url.searchParams.get('api-version')!);
+      link.searchParams.set('$skiptoken', String(skip + size));
+      link.searchParams.set('maxresults', String(size));
+      nextLink = link.toString();
+    }
+    return { status: 200, headers: {}, body: { value: slice.map(render), nextLink } };
   }
 
   private delete(name: string): VaultResponse {
