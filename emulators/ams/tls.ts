@@ -10,7 +10,7 @@ export interface TlsMaterial {
 let cached: Promise<TlsMaterial> | undefined;
 
 /**
- * A self-signed certificate for 127.0.0.1 and localhost, made once per process (key generation
+ * A self-signed certificate for 127.0.0.1, localhost and *.vault.localhost, made once per process (key generation
  * costs a few hundred milliseconds). Clients trust it by passing it as `ca` to an https.Agent.
  */
 export function loopbackCertificate(): Promise<TlsMaterial> {
@@ -28,6 +28,8 @@ export function loopbackCertificate(): Promise<TlsMaterial> {
           { type: 7, ip: '127.0.0.1' },
           { type: 7, ip: '::1' },
           { type: 2, value: 'localhost' },
+          // Key Vault emulator hosts (<vault>.vault.localhost), named like <vault>.vault.azure.net.
+          { type: 2, value: '*.vault.localhost' },
         ],
       },
     ],

@@ -8,7 +8,7 @@ import { formatAccountId } from '../../shared/account-id';
 import { loadConfig } from '../../shared/config';
 import type { BatchRef, BatchResult } from '../../shared/pipeline/contracts';
 import { createDependencies, type PipelineDependencies } from '../../shared/pipeline/dependencies';
-import { LocalSecretStore } from '../../shared/secrets';
+import { LocalSecretStore, type SecretStore } from '../../shared/secrets';
 import { connectionStringMediaStorage } from '../../shared/storage/media-storage';
 import { emulatorSdkClient, startTestEmulator } from '../support/ams-emulator';
 import { testStorageConnectionString, uniqueName } from '../support/storage';
@@ -59,6 +59,8 @@ export async function pipelineFixture(
     keyBudgetPerHour?: number;
     emulator?: AmsEmulatorOptions;
     storageAccounts?: string[];
+    /** The secret store (default: a local folder, `secretsDir`). */
+    secrets?: SecretStore;
   } = {},
 ): Promise<Fixture> {
   const clock = new VirtualClock(options.start ?? Date.UTC(2025, 0, 1));
@@ -78,7 +80,7 @@ export async function pipelineFixture(
     credential: emu.credential,
     caCert: emu.caCert,
     armEndpoint: emu.armEndpoint,
-    secrets: new LocalSecretStore(secretsDir),
+    secrets: options.secrets ?? new LocalSecretStore(secretsDir),
     mediaStorage: connectionStringMediaStorage(media),
     retry: { baseBackoffMs: 500, maxBackoffMs: 5_000 },
     log: (line) => logs.push(line),
