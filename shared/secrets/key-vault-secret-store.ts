@@ -1,11 +1,26 @@
+import { createHash } from 'node:crypto';
 import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/core-auth';
+import { statusOf } from '../storage/table-util';
 import type { SecretStore } from './secret-store';
 
 /** Key Vault's size limit for a secret value. */
 export const KEY_VAULT_MAX_SECRET_BYTES = 25_600;
 const MAX_TAGS = 15;
 const MAX_TAG_VALUE = 256;
+/**
+ * A larger value (a content-key policy with several FairPlay certificates can be) is stored in
+ * parts of at most this many UTF-16 units (at most 24,000 bytes of UTF-8), named `{name}--part-N`,
+ * and `{name}` holds a small index with the parts' count and SHA-256. Up to 1 MB in all.
+ */
+const PART_UNITS = 8_000;
+const MAX_PARTS = 40;
+const CHUNKED = 'application/vnd.lifeboat.chunked+json';
+
+interface ChunkIndex {
+  parts: number;
+  sha256: string;
+}
 
 /**
  * Retries beyond the SDK's default of 3: an export writes hundreds of thousands of secrets, and a
@@ -56,30 +71,61 @@ export class KeyVaultSecretStore implements SecretStore {
   }
 
   async put(name: string, value: string, tags?: Record<string, string>): Promise<void> {
-    // Checked here so the caller gets a clear error (the service answers a terse BadParameter)
-    // and no request is spent on a write that cannot succeed.
-    const bytes = Buffer.byteLength(value, 'utf8');
-    if (bytes > KEY_VAULT_MAX_SECRET_BYTES)
+    if (Buffer.byteLength(value, 'utf8') <= KEY_VAULT_MAX_SECRET_BYTES) {
+      await this.set(name, value, 'text/plain', tags);
+      return;
+    }
+    const parts = splitValue(value);
+    // Checked before any write, so the caller gets a clear error and nothing is half-written.
+    if (parts.length > MAX_PARTS)
       throw new SecretStoreError(
-        `secret "${name}" is ${bytes} bytes; Key Vault stores at most ${KEY_VAULT_MAX_SECRET_BYTES}`,
+        `secret "${name}" is ${value.length} characters; this store keeps at most ${MAX_PARTS * PART_UNITS}`,
         400,
         'SecretTooLarge',
       );
+    // The parts first, the index last: a reader never finds an index without its parts.
+    for (const [i, part] of parts.entries())
+      await this.set(partName(name, i), part, 'text/plain', tags);
+    const index: ChunkIndex = { parts: parts.length, sha256: sha256(value) };
+    await this.set(name, JSON.stringify(index), CHUNKED, tags);
+  }
+
+  async get(name: string): Promise<string | undefined> {
+    const secret = await this.read(name);
+    if (secret?.contentType !== CHUNKED || secret.value === undefined) return secret?.value;
+    const index = JSON.parse(secret.value) as ChunkIndex;
+    const parts: string[] = [];
+    for (let i = 0; i < index.parts; i++) {
+      const part = await this.read(partName(name, i));
+      if (part?.value === undefined)
+        throw new SecretStoreError(`secret "${name}": part ${i + 1} of ${index.parts} is missing`);
+      parts.push(part.value);
+    }
+    const value = parts.join('');
+    if (sha256(value) !== index.sha256)
+      throw new SecretStoreError(`secret "${name}": its parts do not match the recorded digest`);
+    return value;
+  }
+
+  private async set(
+    name: string,
+    value: string,
+    contentType: string,
+    tags: Record<string, string> | undefined,
+  ): Promise<void> {
     try {
       await this.afterChallenge(() =>
-        this.client.setSecret(name, value, {
-          tags: tags && fitTags(tags),
-          contentType: 'text/plain',
-        }),
+        this.client.setSecret(name, value, { tags: tags && fitTags(tags), contentType }),
       );
     } catch (error) {
       throw storeError('set', name, error, value);
     }
   }
 
-  async get(name: string): Promise<string | undefined> {
+  private async read(name: string): Promise<{ value?: string; contentType?: string } | undefined> {
     try {
-      return (await this.afterChallenge(() => this.client.getSecret(name))).value;
+      const secret = await this.afterChallenge(() => this.client.getSecret(name));
+      return { value: secret.value, contentType: secret.properties.contentType };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw storeError('get', name, error);
@@ -105,18 +151,29 @@ export class KeyVaultSecretStore implements SecretStore {
   }
 
   /**
-   * A get: Key Vault has no HEAD, and the other way to learn that a secret exists (listing its
-   * versions) is one throttled transaction as well and needs the `list` permission besides get
-   * and set. The value downloaded is at most 25 KB and is not kept.
+   * A get of `name` alone (a chunked value's index, not its parts): Key Vault has no HEAD, and the
+   * other way to learn that a secret exists (listing its versions) is one throttled transaction as
+   * well and needs the `list` permission besides get and set.
    */
   async has(name: string): Promise<boolean> {
-    return (await this.get(name)) !== undefined;
+    return (await this.read(name)) !== undefined;
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
+const partName = (name: string, index: number) => `${name}--part-${index + 1}`;
+const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
+
+/** Splits into parts of at most PART_UNITS UTF-16 units, never inside a surrogate pair. */
+function splitValue(value: string): string[] {
+  const parts: string[] = [];
+  for (let at = 0; at < value.length;) {
+    let end = Math.min(value.length, at + PART_UNITS);
+    const last = value.charCodeAt(end - 1);
+    if (end < value.length && last >= 0xd800 && last <= 0xdbff) end -= 1;
+    parts.push(value.slice(at, end));
+    at = end;
+  }
+  return parts;
 }
 
 /** Key Vault allows 15 tags of at most 256 characters; tags are descriptive, so trim them. */

@@ -183,12 +183,35 @@ describe('Key Vault secret store against the Key Vault emulator', () => {
       expect(emu.admin.versions(name)[0]?.tags?.locator).toHaveLength(256);
     });
 
-    it('refuses an oversized value with a clear error that does not contain it, sending nothing', async () => {
+    it('stores a value over the 25,600-byte limit in parts and reads it back whole', async () => {
       const s = store();
-      const value = 'S3CR3T'.repeat(5_000);
+      // Multi-byte characters and surrogate pairs, so parts are cut by bytes, not characters.
+      const value = Array.from({ length: 6_000 }, (_, i) => `k${i}:ü€😀;`).join('');
+      expect(Buffer.byteLength(value)).toBeGreaterThan(3 * MAX_SECRET_BYTES);
+      await s.put('big-policy', value, { policy: 'fairplay' });
+      expect(await s.get('big-policy')).toBe(value);
+      expect(await s.has('big-policy')).toBe(true);
+      const names = emu.admin.names().filter((n) => n.startsWith('big-policy'));
+      expect(names.length).toBeGreaterThanOrEqual(5);
+      const index = emu.admin.versions('big-policy')[0];
+      expect(index?.contentType).toBe('application/vnd.lifeboat.chunked+json');
+      expect(index?.value).not.toContain('😀');
+      // A part is missing (a write cut short by hand): a clear error, never a truncated value.
+      await sdk().setSecret('torn', JSON.stringify({ parts: 2, sha256: 'x' }), {
+        contentType: 'application/vnd.lifeboat.chunked+json',
+      });
+      await expect(s.get('torn')).rejects.toThrow('secret "torn": part 1 of 2 is missing');
+    });
+
+    it('refuses a value beyond what parts can hold with a clear error that does not contain it, sending nothing', async () => {
+      const s = store();
+      const value = 'S3CR3T'.repeat(60_000);
+      emu.admin.resetCounts();
       const error = await s.put('oversized', value).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SecretStoreError);
-      expect((error as Error).message).toMatch(/30000 bytes; Key Vault stores at most 25600/);
+      expect((error as Error).message).toMatch(
+        /360000 characters; this store keeps at most 320000/,
+      );
       expect(inspect(error)).not.toContain('S3CR3T');
       expect(emu.admin.requestCounts().total).toBe(0);
     });
