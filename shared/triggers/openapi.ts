@@ -43,6 +43,19 @@ const common = {
   '404': errorResponse('No such migration (or account).'),
 };
 
+/** What a migration's list entry and its detail both show. */
+const migrationFields: Record<string, Schema> = {
+  id: text,
+  accountId: text,
+  kind: { type: 'string', enum: ['account', 'storage-only'] },
+  runtimeStatus: { type: 'string', enum: RUNTIME_STATUSES },
+  phase: text,
+  outcome: text,
+  createdAt: dateTime,
+  updatedAt: dateTime,
+  nextWakeUpAt: dateTime,
+};
+
 const schemas: Record<string, Schema> = {
   Error: {
     type: 'object',
@@ -118,15 +131,7 @@ const schemas: Record<string, Schema> = {
     additionalProperties: false,
     required: ['id', 'accountId', 'kind', 'runtimeStatus', 'links'],
     properties: {
-      id: text,
-      accountId: text,
-      kind: { type: 'string', enum: ['account', 'storage-only'] },
-      runtimeStatus: { type: 'string', enum: RUNTIME_STATUSES },
-      phase: text,
-      outcome: text,
-      createdAt: dateTime,
-      updatedAt: dateTime,
-      nextWakeUpAt: dateTime,
+      ...migrationFields,
       links: ref('Links'),
     },
   },
@@ -157,15 +162,7 @@ const schemas: Record<string, Schema> = {
       'links',
     ],
     properties: {
-      id: text,
-      accountId: text,
-      kind: { type: 'string', enum: ['account', 'storage-only'] },
-      runtimeStatus: { type: 'string', enum: RUNTIME_STATUSES },
-      phase: text,
-      outcome: text,
-      createdAt: dateTime,
-      updatedAt: dateTime,
-      nextWakeUpAt: dateTime,
+      ...migrationFields,
       request: {
         type: 'object',
         additionalProperties: false,
